@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+pub use session_identity as identity;
+pub use session_onion as onion;
+pub use session_protocol as protocol;
+pub use session_swarm as swarm;
