@@ -1,0 +1,577 @@
+//! Ed25519 and X25519 keys (identity.md §2.1, §2.2).
+
+use core::fmt;
+use core::str::FromStr;
+
+use curve25519_dalek::montgomery::MontgomeryPoint;
+use ed25519_dalek::Signer as _;
+use rand_core::{CryptoRng, RngCore};
+use subtle::{Choice, ConstantTimeEq};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::id::AccountId;
+use crate::{Error, Result, encoding, point};
+
+/// An Ed25519 signature `R ‖ S` (64 bytes).
+#[derive(Clone, Copy, Eq)]
+pub struct Signature([u8; 64]);
+
+impl Signature {
+    /// Length in bytes.
+    pub const LEN: usize = 64;
+
+    /// Wraps 64 bytes (no validation: verification checks them).
+    #[must_use]
+    pub const fn from_bytes(bytes: &[u8; 64]) -> Self {
+        Self(*bytes)
+    }
+
+    /// The 64 bytes `R ‖ S`.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
+    /// The 64 bytes `R ‖ S`, by value.
+    #[must_use]
+    pub const fn to_bytes(&self) -> [u8; 64] {
+        self.0
+    }
+}
+
+impl PartialEq for Signature {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl TryFrom<&[u8]> for Signature {
+    type Error = Error;
+    fn try_from(bytes: &[u8]) -> Result<Self> {
+        <[u8; 64]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| Error::InvalidLength)
+    }
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({})", hex::encode(self.0))
+    }
+}
+
+impl fmt::Display for Signature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// An Ed25519 public key as received: 32 bytes, validated when it is used (verification,
+/// conversion to X25519, blinding), with libsodium's rules.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Ed25519PublicKey([u8; 32]);
+
+impl Ed25519PublicKey {
+    /// Length in bytes.
+    pub const LEN: usize = 32;
+
+    /// Wraps 32 bytes; no validation (see [`Ed25519PublicKey::validate`]).
+    #[must_use]
+    pub const fn from_bytes(bytes: &[u8; 32]) -> Self {
+        Self(*bytes)
+    }
+
+    /// The 32-byte compressed Edwards encoding.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The 32 bytes, by value.
+    #[must_use]
+    pub const fn to_bytes(&self) -> [u8; 32] {
+        self.0
+    }
+
+    /// Checks that the key is a canonical encoding of a point of prime order (on the curve, not
+    /// of small order, in the prime-order subgroup).
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] otherwise.
+    pub fn validate(&self) -> Result<()> {
+        point::decode_prime_order(&self.0, true).map(|_| ())
+    }
+
+    /// Whether the sign bit (bit 255, the parity of x) is set.
+    #[must_use]
+    pub const fn is_negative(&self) -> bool {
+        self.0[31] & 0x80 != 0
+    }
+
+    /// The key with its sign bit cleared (`|A|`, the positive one of ±A).
+    #[must_use]
+    pub const fn to_positive(&self) -> Self {
+        let mut b = self.0;
+        b[31] &= 0x7f;
+        Self(b)
+    }
+
+    /// Converts to the X25519 public key u = (1+y)/(1−y), exactly like libsodium's
+    /// `crypto_sign_ed25519_pk_to_curve25519`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] if the key does not decode to a curve point, is of small order or
+    /// is not in the prime-order subgroup.
+    pub fn to_x25519(&self) -> Result<X25519PublicKey> {
+        point::ed_to_x25519(&self.0).map(X25519PublicKey)
+    }
+
+    /// Verifies an Ed25519 signature with libsodium's strict rules
+    /// (`crypto_sign_ed25519_verify_detached`).
+    ///
+    /// # Errors
+    /// [`Error::SignatureInvalid`] if it does not verify (including a malformed key).
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<()> {
+        if point::verify_strict(&self.0, message, &signature.0) {
+            Ok(())
+        } else {
+            Err(Error::SignatureInvalid)
+        }
+    }
+}
+
+impl TryFrom<&[u8]> for Ed25519PublicKey {
+    type Error = Error;
+    fn try_from(bytes: &[u8]) -> Result<Self> {
+        <[u8; 32]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| Error::InvalidLength)
+    }
+}
+
+impl AsRef<[u8]> for Ed25519PublicKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FromStr for Ed25519PublicKey {
+    type Err = Error;
+    /// 64 hex digits, either case.
+    fn from_str(s: &str) -> Result<Self> {
+        encoding::hex_array(s.trim()).map(Self)
+    }
+}
+
+impl fmt::Display for Ed25519PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for Ed25519PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ed25519PublicKey({})", hex::encode(self.0))
+    }
+}
+
+/// An X25519 (Montgomery u) public key.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct X25519PublicKey([u8; 32]);
+
+impl X25519PublicKey {
+    /// Length in bytes.
+    pub const LEN: usize = 32;
+
+    /// Wraps 32 bytes (no validation; Diffie–Hellman rejects an all-zero result).
+    #[must_use]
+    pub const fn from_bytes(bytes: &[u8; 32]) -> Self {
+        Self(*bytes)
+    }
+
+    /// The 32-byte little-endian u-coordinate.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The 32 bytes, by value.
+    #[must_use]
+    pub const fn to_bytes(&self) -> [u8; 32] {
+        self.0
+    }
+
+    /// The `05` Account ID of this key.
+    #[must_use]
+    pub fn account_id(&self) -> AccountId {
+        AccountId::from_x25519(self)
+    }
+
+    /// The positive Ed25519 point with this u (XEd25519 `pubkey`, identity.md §3.1): bit 255 of
+    /// u is ignored and nothing is validated (a u that is not on the curve gives a key that
+    /// every later use rejects).
+    #[must_use]
+    pub fn to_ed25519_positive(&self) -> Ed25519PublicKey {
+        Ed25519PublicKey(point::xed_pubkey(&self.0))
+    }
+
+    /// Verifies an XEd25519 signature made with the matching X25519 secret key (identity.md §4):
+    /// strict Ed25519 verification under [`X25519PublicKey::to_ed25519_positive`].
+    ///
+    /// # Errors
+    /// [`Error::SignatureInvalid`] if it does not verify.
+    pub fn xed25519_verify(&self, message: &[u8], signature: &Signature) -> Result<()> {
+        self.to_ed25519_positive().verify(message, signature)
+    }
+}
+
+impl TryFrom<&[u8]> for X25519PublicKey {
+    type Error = Error;
+    fn try_from(bytes: &[u8]) -> Result<Self> {
+        <[u8; 32]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| Error::InvalidLength)
+    }
+}
+
+impl AsRef<[u8]> for X25519PublicKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl FromStr for X25519PublicKey {
+    type Err = Error;
+    /// 64 hex digits, either case.
+    fn from_str(s: &str) -> Result<Self> {
+        encoding::hex_array(s.trim()).map(Self)
+    }
+}
+
+impl fmt::Display for X25519PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl fmt::Debug for X25519PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "X25519PublicKey({})", hex::encode(self.0))
+    }
+}
+
+/// An X25519 secret key (32 bytes; clamped when used, as libsodium and RFC 7748 do).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct X25519SecretKey([u8; 32]);
+
+impl X25519SecretKey {
+    /// Length in bytes.
+    pub const LEN: usize = 32;
+
+    /// Wraps 32 secret bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: &[u8; 32]) -> Self {
+        Self(*bytes)
+    }
+
+    /// A fresh random key (clamped).
+    pub fn generate(rng: &mut (impl CryptoRng + RngCore)) -> Self {
+        let mut b = [0u8; 32];
+        rng.fill_bytes(&mut b);
+        let key = Self(curve25519_dalek::scalar::clamp_integer(b));
+        b.zeroize();
+        key
+    }
+
+    /// The secret bytes. Handle with care: do not log or persist them unprotected.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The public key `X25519(sk, 9)` (computed with the fixed-base Edwards table).
+    #[must_use]
+    pub fn public_key(&self) -> X25519PublicKey {
+        X25519PublicKey(MontgomeryPoint::mul_base_clamped(self.0).to_bytes())
+    }
+
+    /// X25519 Diffie–Hellman with `their` public key (libsodium `crypto_scalarmult`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] if the result is all zeros (a small-order public key).
+    pub fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<Zeroizing<[u8; 32]>> {
+        let shared = Zeroizing::new(x25519_dalek::x25519(self.0, their.0));
+        if bool::from(shared.ct_eq(&[0u8; 32])) {
+            return Err(Error::InvalidPoint);
+        }
+        Ok(shared)
+    }
+
+    /// XEd25519-signs `message` (identity.md §4), drawing the 64 random bytes Z from `rng`.
+    /// The signature verifies with [`X25519PublicKey::xed25519_verify`]. The key must be clamped
+    /// (every key from [`Ed25519KeyPair::x25519_secret`] is).
+    #[must_use]
+    pub fn xed25519_sign(&self, message: &[u8], rng: &mut (impl CryptoRng + RngCore)) -> Signature {
+        let mut z = Zeroizing::new([0u8; 64]);
+        rng.fill_bytes(z.as_mut());
+        crate::xed25519::sign(&self.0, message, &z)
+    }
+
+    /// XEd25519 signing with the random bytes Z given (deterministic core for test vectors).
+    #[cfg(feature = "testing")]
+    #[must_use]
+    pub fn xed25519_sign_with_z_for_testing(&self, message: &[u8], z: &[u8; 64]) -> Signature {
+        crate::xed25519::sign(&self.0, message, z)
+    }
+}
+
+impl ConstantTimeEq for X25519SecretKey {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl PartialEq for X25519SecretKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for X25519SecretKey {}
+
+impl TryFrom<&[u8]> for X25519SecretKey {
+    type Error = Error;
+    fn try_from(bytes: &[u8]) -> Result<Self> {
+        <[u8; 32]>::try_from(bytes)
+            .map(Self)
+            .map_err(|_| Error::InvalidLength)
+    }
+}
+
+impl fmt::Debug for X25519SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("X25519SecretKey")
+            .field("public", &self.public_key())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An Ed25519 key pair from a 32-byte seed (RFC 8032, libsodium
+/// `crypto_sign_ed25519_seed_keypair`), with its X25519 keys cached.
+#[derive(Clone)]
+pub struct Ed25519KeyPair {
+    signing: ed25519_dalek::SigningKey,
+    public: Ed25519PublicKey,
+    x25519_secret: X25519SecretKey,
+    x25519_public: X25519PublicKey,
+}
+
+impl Ed25519KeyPair {
+    /// Expands a 32-byte Ed25519 seed.
+    #[must_use]
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        let signing = ed25519_dalek::SigningKey::from_bytes(seed);
+        let verifying = signing.verifying_key();
+        let public = Ed25519PublicKey(verifying.to_bytes());
+        let x25519_public = X25519PublicKey(verifying.to_montgomery().to_bytes());
+        let x25519_secret = X25519SecretKey(curve25519_dalek::scalar::clamp_integer(
+            signing.to_scalar_bytes(),
+        ));
+        Self {
+            signing,
+            public,
+            x25519_secret,
+            x25519_public,
+        }
+    }
+
+    /// The key pair of a 16-byte recovery seed (Ed25519 seed = seed16 ‖ 16 zero bytes).
+    #[must_use]
+    pub fn from_recovery_seed(seed: &crate::Seed) -> Self {
+        Self::from_seed(&seed.ed25519_seed())
+    }
+
+    /// From an Ed25519 secret given as the 32-byte seed or the 64-byte libsodium secret key
+    /// `seed ‖ pk` (only the seed half is read, as libsession's `seed_for_ed_privkey` does).
+    ///
+    /// # Errors
+    /// [`Error::InvalidLength`] for any other length.
+    pub fn from_secret_bytes(secret: &[u8]) -> Result<Self> {
+        let seed = seed_from_secret(secret)?;
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// A fresh key pair from a random 32-byte seed. (A Session account is made from a 16-byte
+    /// [`Seed`](crate::Seed) instead, so that it has a recovery phrase.)
+    pub fn generate(rng: &mut (impl CryptoRng + RngCore)) -> Self {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(seed.as_mut());
+        Self::from_seed(&seed)
+    }
+
+    /// The 32-byte seed (secret).
+    #[must_use]
+    pub fn seed(&self) -> &[u8; 32] {
+        self.signing.as_bytes()
+    }
+
+    /// The 64-byte libsodium secret key `seed ‖ pk` (secret).
+    #[must_use]
+    pub fn to_libsodium_secret(&self) -> Zeroizing<[u8; 64]> {
+        Zeroizing::new(self.signing.to_keypair_bytes())
+    }
+
+    /// The Ed25519 public key.
+    #[must_use]
+    pub fn public_key(&self) -> Ed25519PublicKey {
+        self.public
+    }
+
+    /// The X25519 secret key `clamp(SHA-512(seed)[0..32])` (libsodium
+    /// `crypto_sign_ed25519_sk_to_curve25519`).
+    #[must_use]
+    pub fn x25519_secret(&self) -> &X25519SecretKey {
+        &self.x25519_secret
+    }
+
+    /// The X25519 public key (the Ed25519 public key converted).
+    #[must_use]
+    pub fn x25519_public(&self) -> X25519PublicKey {
+        self.x25519_public
+    }
+
+    /// The `05` Account ID.
+    #[must_use]
+    pub fn account_id(&self) -> AccountId {
+        AccountId::from_x25519(&self.x25519_public)
+    }
+
+    /// Plain Ed25519 signature (RFC 8032, deterministic).
+    #[must_use]
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        Signature(self.signing.sign(message).to_bytes())
+    }
+
+    /// The clamped private scalar `a` as an Edwards-point multiplier (crate-internal).
+    pub(crate) fn scalar_bytes(&self) -> &[u8; 32] {
+        &self.x25519_secret.0
+    }
+
+    /// `a·B` recomputed (crate-internal consistency helper for tests).
+    #[cfg(test)]
+    pub(crate) fn recompute_public(&self) -> [u8; 32] {
+        curve25519_dalek::edwards::EdwardsPoint::mul_base_clamped(self.x25519_secret.0)
+            .compress()
+            .to_bytes()
+    }
+}
+
+impl ConstantTimeEq for Ed25519KeyPair {
+    fn ct_eq(&self, other: &Self) -> Choice {
+        self.seed().ct_eq(other.seed())
+    }
+}
+
+impl PartialEq for Ed25519KeyPair {
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for Ed25519KeyPair {}
+
+impl fmt::Debug for Ed25519KeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ed25519KeyPair")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `SigningKey` and `X25519SecretKey` zeroize themselves on drop.
+impl ZeroizeOnDrop for Ed25519KeyPair {}
+
+/// The 32-byte seed of an Ed25519 secret given as a 32-byte seed or a 64-byte `seed ‖ pk`.
+///
+/// # Errors
+/// [`Error::InvalidLength`] for any other length.
+pub fn seed_from_secret(secret: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
+    if secret.len() != 32 && secret.len() != 64 {
+        return Err(Error::InvalidLength);
+    }
+    let mut seed = Zeroizing::new([0u8; 32]);
+    seed.copy_from_slice(secret.get(..32).ok_or(Error::InvalidLength)?);
+    Ok(seed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(hex: &str) -> [u8; 32] {
+        encoding::hex_array(hex).unwrap()
+    }
+
+    #[test]
+    fn libsession_keypair() {
+        let kp = Ed25519KeyPair::from_seed(&seed(
+            "4cb76fdc6d32278e3f83dbf608360ecc6b65727934b85d2fb86862ff98c46ab7",
+        ));
+        assert_eq!(
+            kp.public_key().to_string(),
+            "8862834829a87e0afadfed763fa8785e893dbde7f2c001ff1071aa55005c347f"
+        );
+        assert_eq!(kp.recompute_public(), kp.public_key().to_bytes());
+        assert_eq!(kp.public_key().to_x25519().unwrap(), kp.x25519_public());
+        assert_eq!(kp.x25519_secret().public_key(), kp.x25519_public());
+        let sig = kp.sign(b"hello");
+        assert!(kp.public_key().verify(b"hello", &sig).is_ok());
+        assert_eq!(
+            kp.public_key().verify(b"hellp", &sig),
+            Err(Error::SignatureInvalid)
+        );
+        assert!(format!("{kp:?}").contains("8862834829"));
+        assert!(!format!("{kp:?}").contains("4cb76fdc"));
+    }
+
+    #[test]
+    fn secret_lengths() {
+        assert_eq!(
+            seed_from_secret(&[0u8; 31]).err(),
+            Some(Error::InvalidLength)
+        );
+        assert_eq!(
+            seed_from_secret(&[0u8; 65]).err(),
+            Some(Error::InvalidLength)
+        );
+        let mut sk = [0u8; 64];
+        sk[0] = 7;
+        assert_eq!(seed_from_secret(&sk).unwrap()[0], 7);
+    }
+
+    #[test]
+    fn dh_agrees_and_rejects_zero() {
+        let a = Ed25519KeyPair::from_seed(&[1u8; 32]);
+        let b = Ed25519KeyPair::from_seed(&[2u8; 32]);
+        let ab = a
+            .x25519_secret()
+            .diffie_hellman(&b.x25519_public())
+            .unwrap();
+        let ba = b
+            .x25519_secret()
+            .diffie_hellman(&a.x25519_public())
+            .unwrap();
+        assert_eq!(*ab, *ba);
+        let zero = X25519PublicKey::from_bytes(&[0u8; 32]);
+        assert_eq!(
+            a.x25519_secret().diffie_hellman(&zero).err(),
+            Some(Error::InvalidPoint)
+        );
+    }
+}

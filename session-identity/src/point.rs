@@ -1,0 +1,187 @@
+//! Curve helpers with libsodium's exact acceptance rules (identity.md §0.3, §6 item 11).
+//!
+//! Everything here works on public data except the scalars passed to the multiplication
+//! helpers, which are only ever multiplied with constant-time dalek routines.
+
+use curve25519_dalek::edwards::{CompressedEdwardsY, EdwardsPoint};
+use curve25519_dalek::montgomery::MontgomeryPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::IsIdentity;
+use sha2::{Digest, Sha512};
+
+use crate::{Error, Result};
+
+/// Whether the 255-bit y of an encoding (bit 255 ignored) is below p = 2^255 − 19
+/// (libsodium `ge25519_is_canonical`).
+pub(crate) fn is_canonical_y(bytes: &[u8; 32]) -> bool {
+    let top = bytes[31] & 0x7f == 0x7f;
+    let middle = bytes[1..31].iter().all(|&b| b == 0xff);
+    let low = bytes[0] >= 0xed;
+    !(top && middle && low)
+}
+
+/// Decodes an Ed25519 point and requires it to be on the curve, not of small order and in the
+/// prime-order subgroup (full check, L·P = identity, not libsodium-internal's coordinate test;
+/// identity.md §6 item 0). With `canonical`, an encoding with y ≥ p is rejected as well.
+pub(crate) fn decode_prime_order(bytes: &[u8; 32], canonical: bool) -> Result<EdwardsPoint> {
+    if canonical && !is_canonical_y(bytes) {
+        return Err(Error::InvalidPoint);
+    }
+    let point = CompressedEdwardsY(*bytes)
+        .decompress()
+        .ok_or(Error::InvalidPoint)?;
+    if point.is_small_order() || !point.is_torsion_free() {
+        return Err(Error::InvalidPoint);
+    }
+    Ok(point)
+}
+
+/// libsodium `crypto_sign_ed25519_pk_to_curve25519`: u = (1+y)/(1−y) of a valid point.
+pub(crate) fn ed_to_x25519(bytes: &[u8; 32]) -> Result<[u8; 32]> {
+    let point = decode_prime_order(bytes, false)?;
+    Ok(point.to_montgomery().to_bytes())
+}
+
+/// libsodium `crypto_scalarmult_ed25519_noclamp(n, P)`: rejects a non-canonical, small-order,
+/// off-curve or non-prime-order P, a zero scalar and an identity result.
+pub(crate) fn scalarmult_noclamp(n: &Scalar, p: &[u8; 32]) -> Result<[u8; 32]> {
+    let point = decode_prime_order(p, true)?;
+    if *n == Scalar::ZERO {
+        return Err(Error::InvalidPoint);
+    }
+    let q = point * n;
+    if q.is_identity() {
+        return Err(Error::InvalidPoint);
+    }
+    Ok(q.compress().to_bytes())
+}
+
+/// reduce64: a 64-byte little-endian integer mod L.
+pub(crate) fn reduce64(h: &[u8; 64]) -> Scalar {
+    Scalar::from_bytes_mod_order_wide(h)
+}
+
+/// SHA-512 of the concatenation of `parts`, reduced mod L.
+pub(crate) fn sha512_scalar(parts: &[&[u8]]) -> Scalar {
+    let mut h = Sha512::new();
+    for p in parts {
+        h.update(p);
+    }
+    let out: [u8; 64] = h.finalize().into();
+    reduce64(&out)
+}
+
+/// The XEd25519 map (identity.md §3.1, LS `xed25519::pubkey`): y = (u−1)/(u+1) with bit 255 of u
+/// ignored, encoded with sign bit 0. No validation: u = −1 gives y = 0, and a u on the twist
+/// gives a y that is not on the curve (later operations reject both).
+pub(crate) fn xed_pubkey(u: &[u8; 32]) -> [u8; 32] {
+    if let Some(point) = MontgomeryPoint(*u).to_edwards(0) {
+        return point.compress().to_bytes();
+    }
+    xed_pubkey_slow(u)
+}
+
+/// The same map in plain modular arithmetic, for the inputs dalek's `to_edwards` refuses
+/// (u = −1 and u on the twist): public data only.
+fn xed_pubkey_slow(u: &[u8; 32]) -> [u8; 32] {
+    use num_bigint::BigUint;
+    let p = (BigUint::from(1u8) << 255u32) - BigUint::from(19u8);
+    let mut masked = *u;
+    masked[31] &= 0x7f;
+    let u = BigUint::from_bytes_le(&masked) % &p;
+    let num = (&u + &p - BigUint::from(1u8)) % &p;
+    let den = (&u + BigUint::from(1u8)) % &p;
+    // Inverse by Fermat; 0 maps to 0 as in libsodium's fe25519_invert.
+    let inv = den.modpow(&(&p - BigUint::from(2u8)), &p);
+    let y = (num * inv) % &p;
+    let mut out = [0u8; 32];
+    for (o, b) in out.iter_mut().zip(y.to_bytes_le()) {
+        *o = b;
+    }
+    out
+}
+
+/// libsodium `crypto_sign_ed25519_verify_detached` (strict): S < L, R not of small order, A
+/// canonical and not of small order, and the encoding of S·B − h·A equal to R byte for byte.
+pub(crate) fn verify_strict(pk: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
+    let (r_bytes, s_bytes) = sig.split_at(32);
+    let mut r_arr = [0u8; 32];
+    r_arr.copy_from_slice(r_bytes);
+    let mut s_arr = [0u8; 32];
+    s_arr.copy_from_slice(s_bytes);
+    let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_arr)) else {
+        return false;
+    };
+    if let Some(r) = CompressedEdwardsY(r_arr).decompress() {
+        if r.is_small_order() {
+            return false;
+        }
+    }
+    if !is_canonical_y(pk) {
+        return false;
+    }
+    let Some(a) = CompressedEdwardsY(*pk).decompress() else {
+        return false;
+    };
+    if a.is_small_order() {
+        return false;
+    }
+    let h = sha512_scalar(&[&r_arr, pk, message]);
+    let check = EdwardsPoint::vartime_double_scalar_mul_basepoint(&h, &(-a), &s);
+    check.compress().to_bytes() == r_arr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_y() {
+        let mut p = [0xffu8; 32];
+        p[31] = 0x7f;
+        p[0] = 0xec;
+        assert!(is_canonical_y(&p)); // p - 1
+        p[0] = 0xed;
+        assert!(!is_canonical_y(&p)); // p
+        p[31] = 0xff;
+        assert!(!is_canonical_y(&p)); // p with the sign bit
+        assert!(is_canonical_y(&[0u8; 32]));
+    }
+
+    #[test]
+    fn slow_map_agrees_with_dalek_on_the_curve() {
+        for i in 2u8..40 {
+            let mut seed = [0u8; 32];
+            seed[0] = i;
+            let u = MontgomeryPoint::mul_base_clamped(seed).to_bytes();
+            assert_eq!(xed_pubkey(&u), xed_pubkey_slow(&u));
+        }
+        // u = -1: y = 0.
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        assert_eq!(xed_pubkey(&minus_one), [0u8; 32]);
+    }
+
+    #[test]
+    fn rejects_small_order_and_mixed_order() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(
+            decode_prime_order(&identity, true),
+            Err(Error::InvalidPoint)
+        );
+        // B + T where T is the order-2 point (0, -1): mixed order, must be rejected.
+        let mut t = [0xffu8; 32];
+        t[0] = 0xec;
+        t[31] = 0x7f;
+        let t = CompressedEdwardsY(t).decompress().unwrap();
+        let mixed = (curve25519_dalek::constants::ED25519_BASEPOINT_POINT + t).compress();
+        assert_eq!(
+            decode_prime_order(mixed.as_bytes(), true),
+            Err(Error::InvalidPoint)
+        );
+        let b = curve25519_dalek::constants::ED25519_BASEPOINT_POINT.compress();
+        assert!(decode_prime_order(b.as_bytes(), true).is_ok());
+    }
+}
