@@ -9,9 +9,9 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::frame::{encode_frame, sorted_json};
 use crate::hop::{EncType, LayerKey};
-use crate::keys::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 use crate::node::{MAX_HOPS, MAX_REQUEST_SIZE, Protocol, is_target_allowed};
 use crate::response::{PendingResponse, ReplyFormat};
+use session_identity::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 
 /// A service node as a path hop or destination: its Ed25519 identity (how the previous hop
 /// addresses it) and its X25519 key (what its layer is encrypted to).
@@ -26,6 +26,17 @@ impl ServiceNode {
     #[must_use]
     pub fn new(ed25519: Ed25519PublicKey, x25519: X25519PublicKey) -> Self {
         Self { ed25519, x25519 }
+    }
+    /// A node from its Ed25519 identity alone, converting it to X25519 as clients do
+    /// (libsodium `crypto_sign_ed25519_pk_to_curve25519`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] when the key is not a valid Ed25519 point.
+    pub fn from_ed25519(ed25519: Ed25519PublicKey) -> Result<Self> {
+        Ok(Self {
+            ed25519,
+            x25519: ed25519.to_x25519()?,
+        })
     }
     /// The Ed25519 identity.
     #[must_use]

@@ -1,7 +1,7 @@
 //! The crate's error type and the retry classification of onion-request failures.
 
-use crate::keys::Ed25519PublicKey;
 use crate::response::{DestinationError, PathError};
+use session_identity::Ed25519PublicKey;
 
 /// Everything that can go wrong while building, peeling or answering an onion request.
 ///
@@ -57,6 +57,20 @@ pub enum Error {
     /// The destination answered, but with a non-2xx status inside the decrypted reply.
     #[error("destination error: {0}")]
     Destination(DestinationError),
+    /// Another key or id problem reported by `session-identity`.
+    #[error(transparent)]
+    Identity(session_identity::Error),
+}
+
+impl From<session_identity::Error> for Error {
+    fn from(e: session_identity::Error) -> Self {
+        match e {
+            session_identity::Error::InvalidLength => Error::InvalidLength,
+            session_identity::Error::InvalidHex => Error::InvalidHex,
+            session_identity::Error::InvalidPoint => Error::InvalidPoint,
+            other => Error::Identity(other),
+        }
+    }
 }
 
 /// Convenience alias for results of this crate.
@@ -106,6 +120,7 @@ impl Error {
             Error::TooManyHops => "too_many_hops",
             Error::Path(_) => "path_error",
             Error::Destination(_) => "destination_error",
+            Error::Identity(e) => e.category(),
         }
     }
 

@@ -10,7 +10,7 @@ use rand_core::{CryptoRng, RngCore};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::keys::{X25519PublicKey, X25519SecretKey};
+use session_identity::{X25519PublicKey, X25519SecretKey};
 
 /// How one onion layer (and the reply to it) is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -157,11 +157,13 @@ impl LayerKey {
                 key.copy_from_slice(&mac.finalize().into_bytes());
             }
             EncType::XChaCha20 => {
-                let mut h = blake2b_simd::Params::new().hash_length(32).to_state();
-                h.update(shared)
-                    .update(client.as_bytes())
-                    .update(server.as_bytes());
-                key.copy_from_slice(h.finalize().as_bytes());
+                let mut hash = session_identity::hash::blake2b_256(&[
+                    shared,
+                    client.as_bytes(),
+                    server.as_bytes(),
+                ]);
+                key.copy_from_slice(&hash);
+                zeroize::Zeroize::zeroize(&mut hash);
             }
             EncType::AesCbc => key.copy_from_slice(shared),
         }

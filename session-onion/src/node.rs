@@ -14,7 +14,7 @@ use crate::bencode;
 use crate::error::{Error, Result};
 use crate::frame::{encode_frame, parse_frame, sorted_json};
 use crate::hop::{EncType, LayerKey};
-use crate::keys::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
+use session_identity::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 
 /// The largest request a service node accepts (10 MiB, the HTTPS body limit).
 pub const MAX_REQUEST_SIZE: usize = 10 * 1024 * 1024;
@@ -551,6 +551,16 @@ impl NodeKeys {
     pub fn new(secret: X25519SecretKey) -> Self {
         let public = secret.public_key();
         Self { secret, public }
+    }
+
+    /// Keys from the node's Ed25519 identity key pair (the X25519 secret is its Curve25519
+    /// image, which is what clients encrypt to).
+    #[must_use]
+    pub fn from_ed25519_keypair(identity: &session_identity::Ed25519KeyPair) -> Self {
+        Self {
+            secret: identity.x25519_secret().clone(),
+            public: identity.x25519_public(),
+        }
     }
 
     /// The node's X25519 public key.

@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, Retry};
 use crate::hop::{EncType, LayerKey};
-use crate::keys::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 use crate::v4::parse_v4_response;
+use session_identity::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 
 /// What the destination is, and so how its reply is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
