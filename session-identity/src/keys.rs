@@ -472,6 +472,15 @@ impl Ed25519KeyPair {
     }
 }
 
+impl TryFrom<&[u8]> for Ed25519KeyPair {
+    type Error = Error;
+    /// From exactly a 32-byte Ed25519 seed (libsodium `crypto_sign_ed25519_seed_keypair`).
+    fn try_from(seed: &[u8]) -> Result<Self> {
+        let seed = Zeroizing::new(<[u8; 32]>::try_from(seed).map_err(|_| Error::InvalidLength)?);
+        Ok(Self::from_seed(&seed))
+    }
+}
+
 impl ConstantTimeEq for Ed25519KeyPair {
     fn ct_eq(&self, other: &Self) -> Choice {
         self.seed().ct_eq(other.seed())
