@@ -2,6 +2,8 @@
 //! node side, answered at the destination and decrypted by the client; and robustness of every
 //! parser facing the network.
 
+#![allow(clippy::unwrap_used, clippy::panic, missing_docs)]
+
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
