@@ -6,12 +6,11 @@ use std::fmt;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use serde_json::{Map, Value};
+use session_identity::{Ed25519KeyPair, Ed25519PublicKey, Signature};
 
 use crate::error::{Error, Result};
 use crate::namespace::{Namespace, NamespaceSelector};
-use crate::node::session_identity_shim::ed25519_pk_to_x25519;
 use crate::space::SwarmPubkey;
 
 /// Subaccount permission: read.
@@ -31,11 +30,11 @@ impl SubaccountToken {
     /// Builds a token for `subaccount_pk` with permission `flags` for accounts with prefix
     /// `netid`.
     #[must_use]
-    pub fn new(netid: u8, flags: u8, subaccount_pk: &[u8; 32]) -> Self {
+    pub fn new(netid: u8, flags: u8, subaccount_pk: &Ed25519PublicKey) -> Self {
         let mut t = [0u8; 36];
         t[0] = netid;
         t[1] = flags;
-        t[4..].copy_from_slice(subaccount_pk);
+        t[4..].copy_from_slice(subaccount_pk.as_bytes());
         Self(t)
     }
     /// From the 36 bytes.
@@ -60,17 +59,15 @@ impl SubaccountToken {
     }
     /// The subaccount's Ed25519 public key.
     #[must_use]
-    pub fn subaccount_pk(&self) -> [u8; 32] {
+    pub fn subaccount_pk(&self) -> Ed25519PublicKey {
         let mut k = [0u8; 32];
         k.copy_from_slice(&self.0[4..]);
-        k
+        Ed25519PublicKey::from_bytes(&k)
     }
     /// The account owner's signature over the token (what `subaccount_sig` carries).
     #[must_use]
-    pub fn sign(&self, account_ed25519_seed: &[u8; 32]) -> [u8; 64] {
-        SigningKey::from_bytes(account_ed25519_seed)
-            .sign(&self.0)
-            .to_bytes()
+    pub fn sign(&self, owner: &Ed25519KeyPair) -> Signature {
+        owner.sign(&self.0)
     }
     /// Base64 as sent in JSON (48 characters).
     #[must_use]
@@ -101,93 +98,90 @@ impl fmt::Debug for SubaccountToken {
 ///
 /// For `05` Session IDs the Ed25519 key is sent as `pubkey_ed25519` (the account id holds the
 /// X25519 key); for other prefixes (`03` groups, ...) the account key *is* the Ed25519 key.
+#[derive(Clone)]
 pub struct Auth {
     account: SwarmPubkey,
-    key: SigningKey,
-    pubkey_ed25519: Option<[u8; 32]>,
-    subaccount: Option<(SubaccountToken, [u8; 64])>,
+    key: Ed25519KeyPair,
+    pubkey_ed25519: Option<Ed25519PublicKey>,
+    subaccount: Option<(SubaccountToken, Signature)>,
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Auth")
             .field("account", &self.account)
-            .field("signer", &hex::encode(self.key.verifying_key().as_bytes()))
-            .field("subaccount", &self.subaccount.map(|s| s.0))
+            .field("signer", &self.key.public_key().to_string())
+            .field("subaccount", &self.subaccount.as_ref().map(|s| s.0))
             .finish_non_exhaustive()
     }
 }
 
 impl Auth {
-    /// The Session ID (`05`) account of an Ed25519 seed, signing with that key.
-    ///
-    /// # Errors
-    /// [`Error::InvalidPoint`] in the (negligible) case the key has no X25519 form.
-    pub fn session_id_from_seed(ed25519_seed: &[u8; 32]) -> Result<Self> {
-        let key = SigningKey::from_bytes(ed25519_seed);
-        let pk = key.verifying_key().to_bytes();
-        let x = ed25519_pk_to_x25519(&pk)?;
-        Ok(Self {
-            account: SwarmPubkey::from_parts(0x05, &x),
-            key,
-            pubkey_ed25519: Some(pk),
+    /// The Session ID (`05`) account of an Ed25519 key pair, signing with that key.
+    #[must_use]
+    pub fn session_id(keypair: &Ed25519KeyPair) -> Self {
+        Self {
+            account: SwarmPubkey::from(&keypair.account_id()),
+            key: keypair.clone(),
+            pubkey_ed25519: Some(keypair.public_key()),
             subaccount: None,
-        })
+        }
     }
 
-    /// Signs for `account` with its own key given as an Ed25519 seed: for a `05` account the
-    /// key's X25519 form must be the account key, otherwise the Ed25519 key itself must be.
+    /// Signs for `account` with its own key: for a `05` account the key's X25519 form must be
+    /// the account key, otherwise the Ed25519 key itself must be (`03` groups and others).
     ///
     /// # Errors
     /// [`Error::SignatureInvalid`] if the key does not belong to `account`.
-    pub fn account_from_seed(account: SwarmPubkey, ed25519_seed: &[u8; 32]) -> Result<Self> {
-        let key = SigningKey::from_bytes(ed25519_seed);
-        let pk = key.verifying_key().to_bytes();
+    pub fn account(account: SwarmPubkey, keypair: &Ed25519KeyPair) -> Result<Self> {
+        let pk = keypair.public_key();
         let pubkey_ed25519 = if account.prefix() == 0x05 {
-            if ed25519_pk_to_x25519(&pk)? != account.key() {
+            if keypair.x25519_public().to_bytes() != account.key() {
                 return Err(Error::SignatureInvalid);
             }
             Some(pk)
         } else {
-            if pk != account.key() {
+            if pk.to_bytes() != account.key() {
                 return Err(Error::SignatureInvalid);
             }
             None
         };
         Ok(Self {
             account,
-            key,
+            key: keypair.clone(),
             pubkey_ed25519,
             subaccount: None,
         })
     }
 
-    /// Signs for `account` with a subaccount key: `token` must name that key, and `token_sig`
-    /// is the account owner's signature over the token (checked only when the account key is
-    /// an Ed25519 key, i.e. not for `05` ids).
+    /// Signs for `account` with a subaccount key: `token` must name that key and be for the
+    /// account's prefix (or carry the any-prefix flag); `token_sig` is the owner's signature
+    /// over the token, checked here when the account key is an Ed25519 key (not `05`).
     ///
     /// # Errors
-    /// [`Error::SignatureInvalid`] if the token is for another key, another prefix (without
-    /// the any-prefix flag), or its signature does not verify.
-    pub fn subaccount_from_seed(
+    /// [`Error::SignatureInvalid`] if any of these checks fails.
+    pub fn subaccount(
         account: SwarmPubkey,
         token: SubaccountToken,
-        token_sig: [u8; 64],
-        subaccount_ed25519_seed: &[u8; 32],
+        token_sig: Signature,
+        keypair: &Ed25519KeyPair,
     ) -> Result<Self> {
-        let key = SigningKey::from_bytes(subaccount_ed25519_seed);
-        if key.verifying_key().to_bytes() != token.subaccount_pk() {
+        if keypair.public_key() != token.subaccount_pk() {
             return Err(Error::SignatureInvalid);
         }
         if token.netid() != account.prefix() && token.flags() & SUBACCOUNT_ANY_PREFIX == 0 {
             return Err(Error::SignatureInvalid);
         }
         if account.prefix() != 0x05 {
-            verify_ed25519(&account.key(), token.as_bytes(), &token_sig)?;
+            verify(
+                &Ed25519PublicKey::from_bytes(&account.key()),
+                token.as_bytes(),
+                &token_sig,
+            )?;
         }
         Ok(Self {
             account,
-            key,
+            key: keypair.clone(),
             pubkey_ed25519: None,
             subaccount: Some((token, token_sig)),
         })
@@ -195,29 +189,29 @@ impl Auth {
 
     /// The account this signs for.
     #[must_use]
-    pub const fn account(&self) -> &SwarmPubkey {
+    pub const fn account_id(&self) -> &SwarmPubkey {
         &self.account
     }
     /// The Ed25519 public key that verifies this signer's signatures.
     #[must_use]
-    pub fn verifying_key(&self) -> [u8; 32] {
-        self.key.verifying_key().to_bytes()
+    pub fn verifying_key(&self) -> Ed25519PublicKey {
+        self.key.public_key()
     }
     /// The `pubkey_ed25519` request parameter (05 accounts signing with their own key).
     #[must_use]
-    pub const fn pubkey_ed25519_param(&self) -> Option<&[u8; 32]> {
+    pub const fn pubkey_ed25519_param(&self) -> Option<&Ed25519PublicKey> {
         self.pubkey_ed25519.as_ref()
     }
     /// The subaccount token and its signature, if this is a subaccount signer.
     #[must_use]
-    pub const fn subaccount(&self) -> Option<&(SubaccountToken, [u8; 64])> {
+    pub const fn subaccount_token(&self) -> Option<&(SubaccountToken, Signature)> {
         self.subaccount.as_ref()
     }
 
     /// Signs `message` (Ed25519, deterministic).
     #[must_use]
-    pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.key.sign(message).to_bytes()
+    pub fn sign(&self, message: &[u8]) -> Signature {
+        self.key.sign(message)
     }
 
     /// Adds `pubkey`, the authentication parameters and the base64 `signature` of `message` to
@@ -225,37 +219,28 @@ impl Auth {
     pub(crate) fn apply(&self, params: &mut Map<String, Value>, message: &[u8]) {
         params.insert("pubkey".into(), self.account.to_hex().into());
         if let Some(pk) = &self.pubkey_ed25519 {
-            params.insert("pubkey_ed25519".into(), hex::encode(pk).into());
+            params.insert("pubkey_ed25519".into(), pk.to_string().into());
         }
         if let Some((token, sig)) = &self.subaccount {
             params.insert("subaccount".into(), token.to_base64().into());
-            params.insert("subaccount_sig".into(), STANDARD.encode(sig).into());
+            params.insert(
+                "subaccount_sig".into(),
+                STANDARD.encode(sig.as_bytes()).into(),
+            );
         }
         params.insert(
             "signature".into(),
-            STANDARD.encode(self.sign(message)).into(),
+            STANDARD.encode(self.sign(message).as_bytes()).into(),
         );
     }
 }
 
-/// Verifies an Ed25519 signature the way libsodium does (strict: canonical, no small-order
-/// keys).
+/// Verifies an Ed25519 signature with libsodium's rules.
 ///
 /// # Errors
 /// [`Error::SignatureInvalid`] if it does not verify (no further detail).
-pub fn verify_ed25519(pk: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> Result<()> {
-    let vk = VerifyingKey::from_bytes(pk).map_err(|_| Error::SignatureInvalid)?;
-    vk.verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))
-        .map_err(|_| Error::SignatureInvalid)
-}
-
-/// Plain Ed25519 signature of `message` with a 32-byte seed (a node signing its responses,
-/// spec §5.6, or any signer of the messages in [`request_message`]).
-#[must_use]
-pub fn sign_with_seed(node_ed25519_seed: &[u8; 32], message: &[u8]) -> [u8; 64] {
-    SigningKey::from_bytes(node_ed25519_seed)
-        .sign(message)
-        .to_bytes()
+pub fn verify(pk: &Ed25519PublicKey, message: &[u8], sig: &Signature) -> Result<()> {
+    pk.verify(message, sig).map_err(|_| Error::SignatureInvalid)
 }
 
 /// The expire mode of an `expire` request.
@@ -506,13 +491,13 @@ mod tests {
 
     #[test]
     fn session_id_auth_sends_pubkey_ed25519() {
-        let seed = [7u8; 32];
-        let a = Auth::session_id_from_seed(&seed).unwrap();
-        assert_eq!(a.account().prefix(), 5);
+        let kp = Ed25519KeyPair::from_seed(&[7u8; 32]);
+        let a = Auth::session_id(&kp);
+        assert_eq!(a.account_id().prefix(), 5);
         assert!(a.pubkey_ed25519_param().is_some());
-        let again = Auth::account_from_seed(*a.account(), &seed).unwrap();
+        let again = Auth::account(*a.account_id(), &kp).unwrap();
         assert_eq!(again.verifying_key(), a.verifying_key());
-        assert!(Auth::account_from_seed(*a.account(), &[8u8; 32]).is_err());
+        assert!(Auth::account(*a.account_id(), &Ed25519KeyPair::from_seed(&[8u8; 32])).is_err());
         let mut p = Map::new();
         a.apply(&mut p, b"retrieve1700000000000");
         assert_eq!(p["signature"].as_str().unwrap().len(), 88);
@@ -520,16 +505,15 @@ mod tests {
 
     #[test]
     fn subaccount_checks() {
-        let owner = [1u8; 32];
-        let gpk = SigningKey::from_bytes(&owner).verifying_key().to_bytes();
-        let group = SwarmPubkey::from_parts(3, &gpk);
-        let sub = [2u8; 32];
-        let spk = SigningKey::from_bytes(&sub).verifying_key().to_bytes();
-        let token = SubaccountToken::new(3, SUBACCOUNT_READ, &spk);
+        let owner = Ed25519KeyPair::from_seed(&[1u8; 32]);
+        let group = SwarmPubkey::from_parts(3, owner.public_key().as_bytes());
+        let sub = Ed25519KeyPair::from_seed(&[2u8; 32]);
+        let token = SubaccountToken::new(3, SUBACCOUNT_READ, &sub.public_key());
         let sig = token.sign(&owner);
-        assert!(Auth::subaccount_from_seed(group, token, sig, &sub).is_ok());
-        assert!(Auth::subaccount_from_seed(group, token, [0u8; 64], &sub).is_err());
-        let other = SubaccountToken::new(5, SUBACCOUNT_READ, &spk);
-        assert!(Auth::subaccount_from_seed(group, other, other.sign(&owner), &sub).is_err());
+        assert!(Auth::subaccount(group, token, sig, &sub).is_ok());
+        let zero = Signature::from_bytes(&[0u8; 64]);
+        assert!(Auth::subaccount(group, token, zero, &sub).is_err());
+        let other = SubaccountToken::new(5, SUBACCOUNT_READ, &sub.public_key());
+        assert!(Auth::subaccount(group, other, other.sign(&owner), &sub).is_err());
     }
 }

@@ -65,6 +65,9 @@ pub enum Error {
     /// The swarm table is empty.
     #[error("no swarms known")]
     NoSwarms,
+    /// An identity-level error (key or id parsing).
+    #[error(transparent)]
+    Identity(#[from] session_identity::Error),
 }
 
 impl Error {
@@ -76,6 +79,7 @@ impl Error {
             Self::InvalidHex => "invalid_hex",
             Self::InvalidPoint => "invalid_point",
             Self::SignatureInvalid => "signature_invalid",
+            Self::Identity(e) => e.category(),
             Self::InvalidBase64
             | Self::InvalidNamespace
             | Self::InvalidRequest(_)

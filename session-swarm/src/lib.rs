@@ -7,6 +7,7 @@ pub mod bt;
 mod error;
 pub mod namespace;
 pub mod node;
+pub mod rpc;
 pub mod space;
 pub mod table;
 
@@ -14,5 +15,6 @@ pub use auth::{Auth, ExpireMode, SubaccountToken};
 pub use error::{Error, Result};
 pub use namespace::{Namespace, NamespaceSelector, message_hash};
 pub use node::{BinRecord, ServiceNode, SwarmAnswer};
+pub use rpc::{Method, Request, Retrieve, Store};
 pub use space::{INVALID_SWARM_ID, SwarmId, SwarmPubkey, closest_swarm, swarm_space};
 pub use table::{SwarmRef, SwarmTable};

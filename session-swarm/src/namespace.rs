@@ -183,11 +183,9 @@ pub fn retrieve_limits(max_count: Option<i64>, max_size: Option<i64>) -> Retriev
 /// `ns` empty for namespace 0 (spec §5.4). 43 characters.
 #[must_use]
 pub fn message_hash(account: &SwarmPubkey, namespace: Namespace, data: &[u8]) -> String {
-    let mut st = blake2b_simd::Params::new().hash_length(32).to_state();
-    st.update(account.as_bytes());
-    st.update(namespace.signature_component().as_bytes());
-    st.update(data);
-    STANDARD_NO_PAD.encode(st.finalize().as_bytes())
+    let ns = namespace.signature_component();
+    let digest = session_identity::hash::blake2b_256(&[account.as_bytes(), ns.as_bytes(), data]);
+    STANDARD_NO_PAD.encode(digest)
 }
 
 /// Whether `s` looks like a message hash (43 characters of unpadded standard base64 encoding

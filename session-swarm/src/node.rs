@@ -7,6 +7,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 
 use serde_json::{Map, Value};
+use session_identity::{Ed25519PublicKey, X25519PublicKey};
 
 use crate::bt::BtValue;
 use crate::error::{Error, Result};
@@ -21,8 +22,8 @@ pub const BIN_RECORD_LEN: usize = 51;
 /// Session Desktop lists have no QUIC port).
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ServiceNode {
-    ed25519: [u8; 32],
-    x25519: [u8; 32],
+    ed25519: Ed25519PublicKey,
+    x25519: X25519PublicKey,
     ip: Ipv4Addr,
     https_port: u16,
     quic_port: u16,
@@ -33,7 +34,7 @@ pub struct ServiceNode {
 impl fmt::Debug for ServiceNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServiceNode")
-            .field("ed25519", &hex::encode(self.ed25519))
+            .field("ed25519", &self.ed25519.to_string())
             .field("ip", &self.ip)
             .field("https_port", &self.https_port)
             .field("quic_port", &self.quic_port)
@@ -46,9 +47,9 @@ impl fmt::Debug for ServiceNode {
 /// §1.2: that is how oxend derives it and how libsession computes it).
 ///
 /// # Errors
-/// [`Error::InvalidPoint`] if `ed25519` is not a valid Ed25519 point.
-pub fn node_x25519_from_ed25519(ed25519: &[u8; 32]) -> Result<[u8; 32]> {
-    session_identity_shim::ed25519_pk_to_x25519(ed25519)
+/// [`Error::InvalidPoint`] if `ed25519` is not a valid Ed25519 point (libsodium's rules).
+pub fn node_x25519_from_ed25519(ed25519: &Ed25519PublicKey) -> Result<X25519PublicKey> {
+    ed25519.to_x25519().map_err(|_| Error::InvalidPoint)
 }
 
 impl ServiceNode {
@@ -57,7 +58,7 @@ impl ServiceNode {
     /// # Errors
     /// [`Error::InvalidPoint`] if `ed25519` is not a valid Ed25519 point.
     pub fn new(
-        ed25519: [u8; 32],
+        ed25519: Ed25519PublicKey,
         ip: Ipv4Addr,
         https_port: u16,
         quic_port: u16,
@@ -88,12 +89,12 @@ impl ServiceNode {
     }
     /// The node's Ed25519 public key (its identity in paths and swarm results).
     #[must_use]
-    pub const fn ed25519_pk(&self) -> &[u8; 32] {
+    pub const fn ed25519_pk(&self) -> &Ed25519PublicKey {
         &self.ed25519
     }
     /// The node's X25519 public key (onion layers are encrypted to it).
     #[must_use]
-    pub const fn x25519_pk(&self) -> &[u8; 32] {
+    pub const fn x25519_pk(&self) -> &X25519PublicKey {
         &self.x25519
     }
     /// The node's public IPv4 address.
@@ -138,13 +139,14 @@ impl ServiceNode {
             .get("pubkey_ed25519")
             .ok_or(bad("missing pubkey_ed25519"))?;
         let ed = hex32(ed.as_str().ok_or(bad("pubkey_ed25519 is not a string"))?)
+            .map(|k| Ed25519PublicKey::from_bytes(&k))
             .ok_or(bad("pubkey_ed25519 is not 64 hex digits"))?;
         let x25519 = node_x25519_from_ed25519(&ed)
             .map_err(|_| bad("pubkey_ed25519 is not a valid point"))?;
         if let Some(x) = obj.get("pubkey_x25519") {
             let x = hex32(x.as_str().ok_or(bad("pubkey_x25519 is not a string"))?)
                 .ok_or(bad("pubkey_x25519 is not 64 hex digits"))?;
-            if x != x25519 {
+            if x != *x25519.as_bytes() {
                 return Err(bad("pubkey_x25519 does not match pubkey_ed25519"));
             }
         }
@@ -192,8 +194,8 @@ impl ServiceNode {
     #[must_use]
     pub fn to_json_entry(&self) -> Value {
         let mut m = Map::new();
-        m.insert("pubkey_ed25519".into(), hex::encode(self.ed25519).into());
-        m.insert("pubkey_x25519".into(), hex::encode(self.x25519).into());
+        m.insert("pubkey_ed25519".into(), self.ed25519.to_string().into());
+        m.insert("pubkey_x25519".into(), self.x25519.to_string().into());
         m.insert("public_ip".into(), self.ip.to_string().into());
         m.insert("storage_port".into(), self.https_port.into());
         m.insert("storage_lmq_port".into(), self.quic_port.into());
@@ -220,6 +222,7 @@ impl ServiceNode {
                 .and_then(|b| std::str::from_utf8(b).ok())
         };
         let ed = hex32(text("pubkey_ed25519").ok_or(bad("missing pubkey_ed25519"))?)
+            .map(|k| Ed25519PublicKey::from_bytes(&k))
             .ok_or(bad("pubkey_ed25519 is not 64 hex digits"))?;
         let ip: Ipv4Addr = text("public_ip")
             .and_then(|s| s.parse().ok())
@@ -274,7 +277,7 @@ impl ServiceNode {
             "{}|{}|{a}.{b}.{c}|{}|{}",
             self.ip,
             self.quic_port,
-            hex::encode(self.ed25519),
+            self.ed25519,
             self.swarm_id.get()
         )
     }
@@ -292,7 +295,9 @@ impl ServiceNode {
         let ip: Ipv4Addr = ip.parse().map_err(|_| bad("bad ip"))?;
         let quic_port: u16 = port.parse().map_err(|_| bad("bad port"))?;
         let version = parse_version_text(version).ok_or(bad("bad version"))?;
-        let ed = hex32(ed).ok_or(bad("pubkey_ed25519 is not 64 hex digits"))?;
+        let ed = hex32(ed)
+            .map(|k| Ed25519PublicKey::from_bytes(&k))
+            .ok_or(bad("pubkey_ed25519 is not 64 hex digits"))?;
         let swarm_id = SwarmId::new(swarm.parse().map_err(|_| bad("bad swarm id"))?);
         let x25519 = node_x25519_from_ed25519(&ed)
             .map_err(|_| bad("pubkey_ed25519 is not a valid point"))?;
@@ -320,7 +325,7 @@ impl ServiceNode {
             }
         }
         Ok(BinRecord {
-            ed25519: self.ed25519,
+            ed25519: self.ed25519.to_bytes(),
             swarm_id: self.swarm_id,
             ip: self.ip,
             https_port: self.https_port,
@@ -336,12 +341,13 @@ impl ServiceNode {
     /// [`Error::InvalidNode`] if the key is not a valid point.
     pub fn from_bin_record(r: &[u8; BIN_RECORD_LEN], index: usize) -> Result<Self> {
         let b = BinRecord::from_bytes(r);
-        let x25519 = node_x25519_from_ed25519(&b.ed25519).map_err(|_| Error::InvalidNode {
+        let ed25519 = Ed25519PublicKey::from_bytes(&b.ed25519);
+        let x25519 = node_x25519_from_ed25519(&ed25519).map_err(|_| Error::InvalidNode {
             index,
             reason: "ed25519 key is not a valid point",
         })?;
         Ok(Self {
-            ed25519: b.ed25519,
+            ed25519,
             x25519,
             ip: b.ip,
             https_port: b.https_port,
@@ -639,16 +645,6 @@ fn parse_version_text(s: &str) -> Option<[u16; 3]> {
     version3(&parts?)
 }
 
-/// Ed25519 helpers until `session-identity` provides them (see the crate README).
-pub(crate) mod session_identity_shim {
-    use crate::error::{Error, Result};
-
-    pub(crate) fn ed25519_pk_to_x25519(ed: &[u8; 32]) -> Result<[u8; 32]> {
-        let vk = ed25519_dalek::VerifyingKey::from_bytes(ed).map_err(|_| Error::InvalidPoint)?;
-        Ok(vk.to_montgomery().to_bytes())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -657,7 +653,7 @@ mod tests {
 
     #[test]
     fn bin_record_round_trip() {
-        let ed = hex32(ED).unwrap();
+        let ed = Ed25519PublicKey::from_bytes(&hex32(ED).unwrap());
         let n = ServiceNode::new(
             ed,
             Ipv4Addr::new(127, 0, 0, 1),
@@ -683,11 +679,11 @@ mod tests {
 
     #[test]
     fn json_encodings() {
-        let ed = hex32(ED).unwrap();
+        let ed = Ed25519PublicKey::from_bytes(&hex32(ED).unwrap());
         let x = node_x25519_from_ed25519(&ed).unwrap();
         let oxend = format!(
             r#"{{"result":{{"service_node_states":[{{"pubkey_ed25519":"{ED}","pubkey_x25519":"{}","public_ip":"10.0.0.1","storage_port":22021,"storage_lmq_port":22020,"swarm_id":5,"storage_server_version":[2,8,0]}},{{"pubkey_ed25519":"{ED}","public_ip":"0.0.0.0","swarm_id":5}}],"height":1}},"t":1,"hf":[19,3]}}"#,
-            hex::encode(x)
+            x
         );
         let nodes = parse_service_nodes(oxend.as_bytes()).unwrap();
         assert_eq!(nodes.len(), 1);

@@ -111,6 +111,24 @@ impl SwarmPubkey {
     }
 }
 
+impl From<&session_identity::AccountId> for SwarmPubkey {
+    fn from(id: &session_identity::AccountId) -> Self {
+        Self(id.to_bytes())
+    }
+}
+
+impl From<&session_identity::GroupId> for SwarmPubkey {
+    fn from(id: &session_identity::GroupId) -> Self {
+        Self(id.to_bytes())
+    }
+}
+
+impl From<&session_identity::SessionId> for SwarmPubkey {
+    fn from(id: &session_identity::SessionId) -> Self {
+        Self(id.to_bytes())
+    }
+}
+
 impl TryFrom<&[u8]> for SwarmPubkey {
     type Error = Error;
     fn try_from(b: &[u8]) -> Result<Self> {

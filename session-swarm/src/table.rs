@@ -122,10 +122,7 @@ mod tests {
     use crate::space::INVALID_SWARM_ID;
 
     fn node(i: u8, swarm: u64) -> ServiceNode {
-        let seed = [i; 32];
-        let pk = ed25519_dalek::SigningKey::from_bytes(&seed)
-            .verifying_key()
-            .to_bytes();
+        let pk = session_identity::Ed25519KeyPair::from_seed(&[i; 32]).public_key();
         ServiceNode::new(
             pk,
             Ipv4Addr::new(10, 0, 0, i),

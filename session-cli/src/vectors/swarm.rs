@@ -5,7 +5,8 @@ use std::net::Ipv4Addr;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
-use session_swarm::auth::{self, ExpireMode, SubaccountToken, request_message, response_message};
+use session_identity::{Ed25519KeyPair, Ed25519PublicKey};
+use session_swarm::auth::{ExpireMode, SubaccountToken, request_message, response_message};
 use session_swarm::bt::{Frame, FrameType, oxend_request_bt_body};
 use session_swarm::namespace::retrieve_limits;
 use session_swarm::node::BinRecord;
@@ -95,10 +96,10 @@ fn tokens(inputs: Inputs<'_>) -> Result<Vec<SubaccountToken>, Failure> {
 
 fn signed(inputs: Inputs<'_>, message: Vec<u8>) -> OpResult {
     let seed = inputs.hex_array::<32>("ed25519_seed")?;
-    let sig = auth::sign_with_seed(&seed, &message);
+    let sig = Ed25519KeyPair::from_seed(&seed).sign(&message);
     Ok(Outputs::new()
         .hex("signed_message", &message)
-        .str("signature_b64", STANDARD.encode(sig)))
+        .str("signature_b64", STANDARD.encode(sig.as_bytes())))
 }
 
 fn swarm_space(inputs: Inputs<'_>) -> OpResult {
@@ -221,12 +222,13 @@ fn response_signature(inputs: Inputs<'_>) -> OpResult {
 fn subaccount_token(inputs: Inputs<'_>) -> OpResult {
     let netid = u8::try_from(inputs.i128("netid")?).map_err(|_| bad("netid"))?;
     let flags = u8::try_from(inputs.i128("flags")?).map_err(|_| bad("flags"))?;
-    let pk = inputs.hex_array::<32>("subaccount_ed25519_pk")?;
-    let seed = inputs.hex_array::<32>("ed25519_seed")?;
+    let pk = Ed25519PublicKey::from_bytes(&inputs.hex_array::<32>("subaccount_ed25519_pk")?);
+    let owner = Ed25519KeyPair::from_seed(&inputs.hex_array::<32>("ed25519_seed")?);
     let token = SubaccountToken::new(netid, flags, &pk);
-    Ok(Outputs::new()
-        .hex("token", token.as_bytes())
-        .str("subaccount_sig_b64", STANDARD.encode(token.sign(&seed))))
+    Ok(Outputs::new().hex("token", token.as_bytes()).str(
+        "subaccount_sig_b64",
+        STANDARD.encode(token.sign(&owner).as_bytes()),
+    ))
 }
 
 fn namespace_rules(inputs: Inputs<'_>) -> OpResult {
