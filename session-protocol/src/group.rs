@@ -1,0 +1,605 @@
+//! Groups v2 (spec §3.1, §3.2): message encryption with the group key, and group key messages
+//! (rekey, and reading one's key from a key message as a member or an admin).
+
+use std::io::Read as _;
+
+use rand_core::{CryptoRng, RngCore};
+use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey, Signature};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::bencode::{self, Value};
+use crate::error::{Error, Result};
+use crate::multi::{MultiMessages, decrypt_for_multiple, encrypt_for_multiple};
+use crate::symmetric::{TAG_LEN, XCHACHA_NONCE_LEN, blake2b_array, xc20p_decrypt, xc20p_encrypt};
+
+/// The largest plaintext a group message may carry (libsession
+/// `MAX_PLAINTEXT_MESSAGE_SIZE`), also the decompression cap.
+pub const MAX_GROUP_PLAINTEXT: usize = 1_000_000;
+/// The padding multiple libsession uses by default.
+pub const DEFAULT_GROUP_PADDING: usize = 256;
+
+/// A groups-v2 symmetric encryption key (32 bytes).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct GroupKey([u8; 32]);
+
+impl PartialEq for GroupKey {
+    /// Constant-time comparison.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for GroupKey {}
+
+impl GroupKey {
+    /// Wraps 32 key bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: &[u8; 32]) -> Self {
+        Self(*bytes)
+    }
+
+    /// The key bytes (secret).
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl TryFrom<&[u8]> for GroupKey {
+    type Error = Error;
+    /// 32 bytes, or 64 bytes of which the first 32 are used (as libsession accepts).
+    fn try_from(bytes: &[u8]) -> Result<Self> {
+        match bytes.len() {
+            32 | 64 => {
+                let mut k = [0u8; 32];
+                k.copy_from_slice(bytes.get(..32).ok_or(Error::InvalidLength)?);
+                Ok(Self(k))
+            }
+            _ => Err(Error::InvalidLength),
+        }
+    }
+}
+
+impl std::fmt::Debug for GroupKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupKey").finish_non_exhaustive()
+    }
+}
+
+/// What the author signature of a group message covers (spec §3.1 step 4, pitfall 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SignatureScheme {
+    /// Current clients (libsession since 2025-02): `data ‖ group Ed25519 public key`.
+    #[default]
+    Current,
+    /// Before 2025-02: the data only.
+    Legacy,
+}
+
+/// A decrypted group message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GroupMessage {
+    /// The author's Ed25519 key (dict key `"a"`).
+    pub author_ed25519: Ed25519PublicKey,
+    /// The author's Account ID.
+    pub author: AccountId,
+    /// The plaintext (decompressed).
+    pub plaintext: Vec<u8>,
+}
+
+impl std::fmt::Debug for GroupMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupMessage")
+            .field("author", &self.author)
+            .field("plaintext_len", &self.plaintext.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn signed_data(data: &[u8], group_pk: &Ed25519PublicKey, scheme: SignatureScheme) -> Vec<u8> {
+    let mut v = data.to_vec();
+    if scheme == SignatureScheme::Current {
+        v.extend_from_slice(group_pk.as_bytes());
+    }
+    v
+}
+
+/// Encrypts a group message (spec §3.1): bencoded `{"": 1, "a": author, "d": data, "s": sig}`,
+/// zero-padded so that `nonce ‖ ciphertext` is a multiple of `padding` (no padding when
+/// `padding <= 1`), then `nonce(24, random) ‖ XChaCha20-Poly1305(group_key, nonce, ·)`.
+///
+/// This implementation never compresses (libsession compresses with zstd when that is smaller;
+/// every receiver accepts both forms, and compressed bytes are not reproducible anyway).
+///
+/// # Errors
+/// [`Error::TooLarge`] above [`MAX_GROUP_PLAINTEXT`].
+pub fn encrypt_group_message(
+    rng: &mut (impl CryptoRng + RngCore),
+    author: &Ed25519KeyPair,
+    group_key: &GroupKey,
+    group_pk: &Ed25519PublicKey,
+    plaintext: &[u8],
+    padding: usize,
+    scheme: SignatureScheme,
+) -> Result<Vec<u8>> {
+    let mut nonce = [0u8; XCHACHA_NONCE_LEN];
+    rng.fill_bytes(&mut nonce);
+    encrypt_group_core(
+        author, group_key, group_pk, plaintext, padding, scheme, &nonce,
+    )
+}
+
+/// [`encrypt_group_message`] with the nonce given (deterministic core for test vectors).
+///
+/// # Errors
+/// As [`encrypt_group_message`].
+#[cfg(feature = "testing")]
+pub fn encrypt_group_message_with_nonce_for_testing(
+    author: &Ed25519KeyPair,
+    group_key: &GroupKey,
+    group_pk: &Ed25519PublicKey,
+    plaintext: &[u8],
+    padding: usize,
+    scheme: SignatureScheme,
+    nonce: &[u8; XCHACHA_NONCE_LEN],
+) -> Result<Vec<u8>> {
+    encrypt_group_core(
+        author, group_key, group_pk, plaintext, padding, scheme, nonce,
+    )
+}
+
+fn encrypt_group_core(
+    author: &Ed25519KeyPair,
+    group_key: &GroupKey,
+    group_pk: &Ed25519PublicKey,
+    plaintext: &[u8],
+    padding: usize,
+    scheme: SignatureScheme,
+    nonce: &[u8; XCHACHA_NONCE_LEN],
+) -> Result<Vec<u8>> {
+    if plaintext.len() > MAX_GROUP_PLAINTEXT {
+        return Err(Error::TooLarge);
+    }
+    let sig = author.sign(&signed_data(plaintext, group_pk, scheme));
+    let mut dict = Zeroizing::new(Vec::with_capacity(plaintext.len() + 128));
+    dict.push(b'd');
+    bencode::put_bytes(&mut dict, b"");
+    bencode::put_int(&mut dict, 1);
+    bencode::put_bytes(&mut dict, b"a");
+    bencode::put_bytes(&mut dict, author.public_key().as_bytes());
+    bencode::put_bytes(&mut dict, b"d");
+    bencode::put_bytes(&mut dict, plaintext);
+    bencode::put_bytes(&mut dict, b"s");
+    bencode::put_bytes(&mut dict, sig.as_bytes());
+    dict.push(b'e');
+    if padding > 1 {
+        let total = XCHACHA_NONCE_LEN + TAG_LEN + dict.len();
+        let rem = total % padding;
+        if rem != 0 {
+            let new_len = dict.len() + (padding - rem);
+            dict.resize(new_len, 0);
+        }
+    }
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&xc20p_encrypt(group_key.as_bytes(), nonce, &dict));
+    Ok(out)
+}
+
+fn decompress(z: &[u8]) -> Result<Vec<u8>> {
+    let mut dec = ruzstd::StreamingDecoder::new(z).map_err(|_| Error::Decompression)?;
+    let mut out = Vec::new();
+    let cap = u64::try_from(MAX_GROUP_PLAINTEXT)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    (&mut dec)
+        .take(cap)
+        .read_to_end(&mut out)
+        .map_err(|_| Error::Decompression)?;
+    if out.len() > MAX_GROUP_PLAINTEXT {
+        return Err(Error::Decompression);
+    }
+    Ok(out)
+}
+
+/// Decrypts a group message (spec §3.1), trying each of `keys` in order, then verifies the
+/// author signature under `scheme` and decompresses a `"z"` payload (zstd, capped at
+/// [`MAX_GROUP_PLAINTEXT`]).
+///
+/// # Errors
+/// [`Error::TooShort`] below 40 bytes, [`Error::DecryptionFailed`] when no key opens it,
+/// [`Error::Malformed`] for a bad inner dict, [`Error::InvalidPoint`] for an author key that
+/// does not convert to X25519, [`Error::SignatureInvalid`] when the signature does not verify,
+/// [`Error::Decompression`] for bad compressed data.
+pub fn decrypt_group_message(
+    keys: &[GroupKey],
+    group_pk: &Ed25519PublicKey,
+    ciphertext: &[u8],
+    scheme: SignatureScheme,
+) -> Result<GroupMessage> {
+    const WHAT: &str = "group message";
+    if ciphertext.len() < XCHACHA_NONCE_LEN + TAG_LEN {
+        return Err(Error::TooShort);
+    }
+    let (nonce, ct) = ciphertext.split_at(XCHACHA_NONCE_LEN);
+    let plain = Zeroizing::new(
+        keys.iter()
+            .find_map(|k| xc20p_decrypt(k.as_bytes(), nonce, ct).ok())
+            .ok_or(Error::DecryptionFailed)?,
+    );
+    let end = plain.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let dict_bytes = plain.get(..end).unwrap_or_default();
+    if dict_bytes.first() != Some(&b'd') || dict_bytes.last() != Some(&b'e') {
+        return Err(Error::Malformed(WHAT));
+    }
+    let dict = bencode::parse(dict_bytes, WHAT)?;
+    if dict.get(b"").and_then(Value::as_int) != Some(1) {
+        return Err(Error::Malformed(WHAT));
+    }
+    let author = dict
+        .get(b"a")
+        .and_then(Value::as_bytes)
+        .and_then(|a| Ed25519PublicKey::try_from(a).ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    let sig = dict
+        .get(b"s")
+        .and_then(Value::as_bytes)
+        .and_then(|s| Signature::try_from(s).ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    let field = |k: &[u8]| -> Result<Option<&[u8]>> {
+        match dict.get(k) {
+            None => Ok(None),
+            Some(Value::Bytes(b)) if !b.is_empty() => Ok(Some(b)),
+            Some(_) => Err(Error::Malformed(WHAT)),
+        }
+    };
+    let (data, compressed) = match (field(b"d")?, field(b"z")?) {
+        (Some(d), None) => (d, false),
+        (None, Some(z)) => (z, true),
+        _ => return Err(Error::Malformed(WHAT)),
+    };
+    let author_x = author.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    author
+        .verify(&signed_data(data, group_pk, scheme), &sig)
+        .map_err(|_| Error::SignatureInvalid)?;
+    let plaintext = if compressed {
+        decompress(data)?
+    } else {
+        data.to_vec()
+    };
+    Ok(GroupMessage {
+        author_ed25519: author,
+        author: author_x.account_id(),
+        plaintext,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Key messages (§3.2)
+
+const KEY_SEED: &[u8] = b"SessionGroupKeySeed";
+const KEY_GEN: &[u8] = b"SessionGroupKeyGen";
+const ADMIN_KEY: &[u8] = b"SessionGroupKeyAdminKey";
+/// The multi-encrypt domain of the per-member key entries.
+pub const MEMBER_KEY_DOMAIN: &[u8] = b"SessionGroupKeyMemberKey";
+const JUNK_KEY: &[u8] = b"SessionGroupJunkMembers";
+/// Entries of a key message's `"k"` list are padded (with junk) to a multiple of this.
+const MEMBER_ENTRY_PAD: usize = 75;
+/// A member entry: encrypted 32-byte key + tag.
+const MEMBER_ENTRY_LEN: usize = 32 + TAG_LEN;
+/// The signature trailer of a key message: `1:~64:<sig>e`.
+const SIG_TRAILER: &[u8] = b"1:~64:";
+
+fn seed_hash(group_seed: &[u8; 32], label: &[u8]) -> Zeroizing<[u8; 32]> {
+    blake2b_array::<32>(label, &[group_seed])
+}
+
+/// A new group key and the signed key message that distributes it.
+#[derive(Clone)]
+pub struct Rekey {
+    /// The new generation's encryption key.
+    pub group_key: GroupKey,
+    /// The generation.
+    pub generation: u64,
+    /// The bencoded, signed key message (stored in namespace 12).
+    pub key_message: Vec<u8>,
+}
+
+impl std::fmt::Debug for Rekey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rekey")
+            .field("generation", &self.generation)
+            .field("key_message_len", &self.key_message.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Derives the key of generation `generation` and builds its key message (libsession
+/// `Keys::rekey`, spec §3.2) as a group admin holding the group's Ed25519 seed.
+///
+/// `members` are all members' Account IDs (admins included) in the members config's order. The
+/// key depends only on the seed, the members and the generation, so this is deterministic.
+/// Members whose X25519 computation fails are skipped; the `"k"` list is padded with
+/// deterministic junk to a multiple of 75 entries.
+#[must_use]
+pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64) -> Rekey {
+    let group = Ed25519KeyPair::from_seed(group_seed);
+    let h2 = seed_hash(group_seed, KEY_SEED);
+    let sids: Vec<String> = members.iter().map(ToString::to_string).collect();
+    let gen_text = generation.to_string();
+    let mut parts: Vec<&[u8]> = sids.iter().map(String::as_bytes).collect();
+    parts.push(gen_text.as_bytes());
+    parts.push(&*h2);
+    let h1 = blake2b_array::<56>(KEY_GEN, &parts);
+    let mut key = [0u8; 32];
+    key.copy_from_slice(h1.get(..32).unwrap_or(&[0u8; 32]));
+    let group_key = GroupKey(key);
+    key.zeroize();
+    let mut nonce = [0u8; XCHACHA_NONCE_LEN];
+    nonce.copy_from_slice(h1.get(32..56).unwrap_or(&[0u8; 24]));
+
+    let admin_key = seed_hash(group_seed, ADMIN_KEY);
+    let admin_entry = xc20p_encrypt(&admin_key, &nonce, group_key.as_bytes());
+
+    let recipients: Vec<_> = members.iter().map(AccountId::x25519_public_key).collect();
+    let group_x_pk = group.x25519_public();
+    let entries = encrypt_for_multiple(
+        group.x25519_secret(),
+        &group_x_pk,
+        &recipients,
+        MultiMessages::Same(group_key.as_bytes()),
+        MEMBER_KEY_DOMAIN,
+        &nonce,
+        true,
+    )
+    .unwrap_or_default();
+    let n_junk = (MEMBER_ENTRY_PAD - entries.len() % MEMBER_ENTRY_PAD) % MEMBER_ENTRY_PAD;
+    let junk = if n_junk == 0 {
+        Vec::new()
+    } else {
+        let sk64 = group.to_libsodium_secret();
+        let seed = blake2b_array::<32>(JUNK_KEY, &[&*h1, &*sk64]);
+        deterministic_random_bytes(&seed, n_junk * MEMBER_ENTRY_LEN)
+    };
+
+    let mut msg = Vec::with_capacity(200 + (entries.len() + n_junk) * 52);
+    msg.push(b'd');
+    bencode::put_bytes(&mut msg, b"#");
+    bencode::put_bytes(&mut msg, &nonce);
+    bencode::put_bytes(&mut msg, b"G");
+    bencode::put_int(&mut msg, i64::try_from(generation).unwrap_or(i64::MAX));
+    bencode::put_bytes(&mut msg, b"K");
+    bencode::put_bytes(&mut msg, &admin_entry);
+    bencode::put_bytes(&mut msg, b"k");
+    msg.push(b'l');
+    for e in &entries {
+        bencode::put_bytes(&mut msg, e);
+    }
+    for j in junk.chunks(MEMBER_ENTRY_LEN) {
+        bencode::put_bytes(&mut msg, j);
+    }
+    msg.push(b'e');
+    let sig = group.sign(&msg);
+    bencode::put_bytes(&mut msg, b"~");
+    bencode::put_bytes(&mut msg, sig.as_bytes());
+    msg.push(b'e');
+    Rekey {
+        group_key,
+        generation,
+        key_message: msg,
+    }
+}
+
+/// libsodium `randombytes_buf_deterministic`: the ChaCha20 (RFC 8439) keystream under `seed`
+/// with the nonce `"LibsodiumDRG"`, counter 0.
+fn deterministic_random_bytes(seed: &[u8; 32], len: usize) -> Vec<u8> {
+    use chacha20::cipher::{KeyIvInit, StreamCipher};
+    let mut out = vec![0u8; len];
+    let mut c = chacha20::ChaCha20::new(seed.into(), b"LibsodiumDRG".into());
+    c.apply_keystream(&mut out);
+    out
+}
+
+/// A group key read from a key message.
+#[derive(Debug, Clone)]
+pub struct ReceivedGroupKey {
+    /// The key's generation (`"G"`).
+    pub generation: u64,
+    /// The key.
+    pub key: GroupKey,
+}
+
+/// Who reads a key message.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum KeyReader<'a> {
+    /// A member, with their own Ed25519 key pair (tries every `"k"` entry).
+    Member(&'a Ed25519KeyPair),
+    /// An admin, with the group's Ed25519 seed (opens `"K"`).
+    Admin(&'a [u8; 32]),
+}
+
+/// Reads the group key from a key message (libsession `Keys::load_key_message`, for
+/// non-supplemental messages): verifies the group signature `"~"`, then opens the admin entry
+/// or the reader's member entry.
+///
+/// # Errors
+/// [`Error::Malformed`] for a message that is not a signed key message,
+/// [`Error::SignatureInvalid`] when the group signature does not verify,
+/// [`Error::DecryptionFailed`] when no entry opens for this reader.
+pub fn read_group_key_message(
+    key_message: &[u8],
+    group_pk: &Ed25519PublicKey,
+    reader: KeyReader<'_>,
+) -> Result<ReceivedGroupKey> {
+    const WHAT: &str = "group key message";
+    let body_len = key_message
+        .len()
+        .checked_sub(SIG_TRAILER.len() + 64 + 1)
+        .ok_or(Error::Malformed(WHAT))?;
+    let (signed, trailer) = key_message.split_at(body_len);
+    if !trailer.starts_with(SIG_TRAILER) || trailer.last() != Some(&b'e') {
+        return Err(Error::Malformed(WHAT));
+    }
+    let dict = bencode::parse(key_message, WHAT)?;
+    let sig = dict
+        .get(b"~")
+        .and_then(Value::as_bytes)
+        .and_then(|s| Signature::try_from(s).ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    group_pk
+        .verify(signed, &sig)
+        .map_err(|_| Error::SignatureInvalid)?;
+    let nonce: &[u8; XCHACHA_NONCE_LEN] = dict
+        .get(b"#")
+        .and_then(Value::as_bytes)
+        .and_then(|n| n.try_into().ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    let generation = dict
+        .get(b"G")
+        .and_then(Value::as_int)
+        .and_then(|g| u64::try_from(g).ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    let key = match reader {
+        KeyReader::Admin(seed) => {
+            let k = dict
+                .get(b"K")
+                .and_then(Value::as_bytes)
+                .ok_or(Error::Malformed(WHAT))?;
+            Zeroizing::new(xc20p_decrypt(&seed_hash(seed, ADMIN_KEY), nonce, k)?)
+        }
+        KeyReader::Member(member) => {
+            let list = dict
+                .get(b"k")
+                .and_then(Value::as_list)
+                .ok_or(Error::Malformed(WHAT))?;
+            let entries = list.iter().filter_map(Value::as_bytes);
+            let group_x = group_pk.to_x25519().map_err(|_| Error::InvalidPoint)?;
+            let own_pk = member.x25519_secret().public_key();
+            Zeroizing::new(decrypt_for_multiple(
+                entries,
+                member.x25519_secret(),
+                &own_pk,
+                &group_x,
+                MEMBER_KEY_DOMAIN,
+                nonce,
+            )?)
+        }
+    };
+    let key = GroupKey::try_from(key.as_slice()).map_err(|_| Error::Malformed(WHAT))?;
+    Ok(ReceivedGroupKey { generation, key })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    #[test]
+    fn message_round_trip_both_schemes() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let author = Ed25519KeyPair::generate(&mut rng);
+        let group = Ed25519KeyPair::generate(&mut rng);
+        let key = GroupKey::from_bytes(&[4u8; 32]);
+        let other = GroupKey::from_bytes(&[5u8; 32]);
+        for scheme in [SignatureScheme::Current, SignatureScheme::Legacy] {
+            let ct = encrypt_group_message(
+                &mut rng,
+                &author,
+                &key,
+                &group.public_key(),
+                b"hello group",
+                256,
+                scheme,
+            )
+            .unwrap();
+            assert_eq!(ct.len() % 256, 0);
+            let m = decrypt_group_message(
+                &[other.clone(), key.clone()],
+                &group.public_key(),
+                &ct,
+                scheme,
+            )
+            .unwrap();
+            assert_eq!(m.plaintext, b"hello group");
+            assert_eq!(m.author, author.account_id());
+            let wrong = if scheme == SignatureScheme::Current {
+                SignatureScheme::Legacy
+            } else {
+                SignatureScheme::Current
+            };
+            assert_eq!(
+                decrypt_group_message(std::slice::from_ref(&key), &group.public_key(), &ct, wrong),
+                Err(Error::SignatureInvalid)
+            );
+            assert_eq!(
+                decrypt_group_message(std::slice::from_ref(&other), &group.public_key(), &ct, scheme),
+                Err(Error::DecryptionFailed)
+            );
+        }
+    }
+
+    #[test]
+    fn rekey_members_can_read() {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let seed = [8u8; 32];
+        let group = Ed25519KeyPair::from_seed(&seed);
+        let members: Vec<Ed25519KeyPair> =
+            (0..3).map(|_| Ed25519KeyPair::generate(&mut rng)).collect();
+        let ids: Vec<AccountId> = members.iter().map(Ed25519KeyPair::account_id).collect();
+        let rk = group_rekey(&seed, &ids, 3);
+        let v = bencode::parse(&rk.key_message, "t").unwrap();
+        assert_eq!(
+            v.get(b"k").and_then(Value::as_list).map(<[Value<'_>]>::len),
+            Some(75)
+        );
+        for m in &members {
+            let got =
+                read_group_key_message(&rk.key_message, &group.public_key(), KeyReader::Member(m))
+                    .unwrap();
+            assert_eq!(got.generation, 3);
+            assert_eq!(got.key, rk.group_key);
+        }
+        let admin = read_group_key_message(
+            &rk.key_message,
+            &group.public_key(),
+            KeyReader::Admin(&seed),
+        )
+        .unwrap();
+        assert_eq!(admin.key, rk.group_key);
+        let outsider = Ed25519KeyPair::generate(&mut rng);
+        assert_eq!(
+            read_group_key_message(
+                &rk.key_message,
+                &group.public_key(),
+                KeyReader::Member(&outsider)
+            )
+            .map(|k| k.generation),
+            Err(Error::DecryptionFailed)
+        );
+        let mut bad = rk.key_message.clone();
+        bad[10] ^= 1; // inside the nonce
+        assert_eq!(
+            read_group_key_message(&bad, &group.public_key(), KeyReader::Admin(&seed))
+                .map(|k| k.generation),
+            Err(Error::SignatureInvalid)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decrypt_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let key = GroupKey::from_bytes(&[1; 32]);
+            let pk = Ed25519KeyPair::from_seed(&[2; 32]).public_key();
+            let _ = decrypt_group_message(&[key], &pk, &data, SignatureScheme::Current);
+            let _ = read_group_key_message(&data, &pk, KeyReader::Admin(&[3; 32]));
+        }
+
+        #[test]
+        fn decompress_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = decompress(&data);
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! One-to-one Session Protocol (spec §1): `sign_for_recipient`, `encrypt_for_recipient`
+//! (libsodium `crypto_box_seal` of the signed inner message) and `decrypt_incoming`.
+
+use crypto_box::aead::Aead as _;
+use crypto_box::{SalsaBox, aead::generic_array::GenericArray};
+use rand_core::{CryptoRng, RngCore};
+use session_identity::{
+    AccountId, Ed25519KeyPair, Ed25519PublicKey, Signature, X25519PublicKey, X25519SecretKey,
+};
+use sha2::{Digest, Sha512};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::symmetric::{TAG_LEN, blake2b, blake2b_array};
+
+/// Length of an X25519 / Ed25519 public key.
+const KEY_LEN: usize = 32;
+/// Length of an Ed25519 signature.
+const SIG_LEN: usize = 64;
+/// Bytes a 1-to-1 ciphertext adds to the message: epk (32) + MAC (16) + sender key (32) +
+/// signature (64).
+pub const SESSION_OVERHEAD: usize = KEY_LEN + TAG_LEN + KEY_LEN + SIG_LEN;
+
+/// BLAKE2b key of the deterministic ephemeral seed (spec §1.4).
+const EPHEMERAL_HASH_KEY: &[u8] = b"SessionBoxEphemeralHashKey";
+
+/// A decrypted 1-to-1 message and its authenticated sender.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IncomingMessage {
+    /// The message `M` (still padded, if the sender padded it).
+    pub message: Vec<u8>,
+    /// The sender's Ed25519 public key `A`, as signed inside the ciphertext.
+    pub sender_ed25519: Ed25519PublicKey,
+    /// The sender's Account ID (`05` ‖ X25519 of `A`).
+    pub sender: AccountId,
+}
+
+impl std::fmt::Debug for IncomingMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingMessage")
+            .field("message_len", &self.message.len())
+            .field("sender", &self.sender)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds the signed inner message `M ‖ A ‖ Sig(M ‖ A ‖ Y)` (spec §1.2), where `A` is the
+/// sender's Ed25519 public key and `Y` the recipient's X25519 key.
+#[must_use]
+pub fn sign_for_recipient(
+    sender: &Ed25519KeyPair,
+    recipient: &AccountId,
+    message: &[u8],
+) -> Vec<u8> {
+    let a = sender.public_key();
+    let y = recipient.x25519_public_key();
+    let mut inner = Vec::with_capacity(message.len() + KEY_LEN + SIG_LEN + KEY_LEN);
+    inner.extend_from_slice(message);
+    inner.extend_from_slice(a.as_bytes());
+    inner.extend_from_slice(y.as_bytes());
+    let sig = sender.sign(&inner);
+    inner.truncate(message.len() + KEY_LEN);
+    inner.extend_from_slice(sig.as_bytes());
+    inner
+}
+
+/// The sealed-box nonce `BLAKE2b-192(epk ‖ recipient pk)`.
+fn seal_nonce(epk: &X25519PublicKey, recipient: &X25519PublicKey) -> [u8; 24] {
+    let mut n = [0u8; 24];
+    n.copy_from_slice(blake2b(24, &[], &[epk.as_bytes(), recipient.as_bytes()]).as_bytes());
+    n
+}
+
+/// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`.
+fn seal(esk: &X25519SecretKey, recipient: &X25519PublicKey, plaintext: &[u8]) -> Result<Vec<u8>> {
+    // libsodium refuses an all-zero shared secret; check it with an exact X25519.
+    esk.diffie_hellman(recipient)
+        .map_err(|_| Error::InvalidPoint)?;
+    let epk = esk.public_key();
+    let nonce = seal_nonce(&epk, recipient);
+    let sbox = SalsaBox::new(
+        &crypto_box::PublicKey::from(recipient.to_bytes()),
+        &crypto_box::SecretKey::from(*esk.as_bytes()),
+    );
+    let ct = sbox
+        .encrypt(GenericArray::from_slice(&nonce), plaintext)
+        .map_err(|_| Error::TooLarge)?;
+    let mut out = Vec::with_capacity(KEY_LEN + ct.len());
+    out.extend_from_slice(epk.as_bytes());
+    out.extend_from_slice(&ct);
+    Ok(out)
+}
+
+/// libsodium `crypto_box_seal_open` with the recipient's X25519 key pair.
+fn seal_open(sk: &X25519SecretKey, pk: &X25519PublicKey, ct: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    if ct.len() < KEY_LEN + TAG_LEN {
+        return Err(Error::TooShort);
+    }
+    let (epk, boxed) = ct.split_at(KEY_LEN);
+    let epk = X25519PublicKey::try_from(epk).map_err(|_| Error::TooShort)?;
+    // An all-zero shared secret (small-order epk) is a failure in libsodium too.
+    sk.diffie_hellman(&epk)
+        .map_err(|_| Error::DecryptionFailed)?;
+    let nonce = seal_nonce(&epk, pk);
+    let sbox = SalsaBox::new(
+        &crypto_box::PublicKey::from(epk.to_bytes()),
+        &crypto_box::SecretKey::from(*sk.as_bytes()),
+    );
+    sbox.decrypt(GenericArray::from_slice(&nonce), boxed)
+        .map(Zeroizing::new)
+        .map_err(|_| Error::DecryptionFailed)
+}
+
+/// Checks that a recipient Account ID is a key that libsodium and `crypto_box` agree on (a
+/// canonical, prime-order point: every Account ID made from an Ed25519 key is).
+fn recipient_key(recipient: &AccountId) -> Result<X25519PublicKey> {
+    recipient.validate().map_err(|_| Error::InvalidPoint)?;
+    Ok(recipient.x25519_public_key())
+}
+
+/// Encrypts `message` for `recipient` (spec §1.3): [`sign_for_recipient`], then libsodium's
+/// sealed box with a fresh ephemeral key from `rng`. Output `epk ‖ MAC ‖ C`, `|M| + 144` bytes.
+///
+/// # Errors
+/// [`Error::InvalidPoint`] when `recipient` is not a valid X25519 key of an Ed25519 identity
+/// (non-canonical, or not of prime order).
+pub fn encrypt_for_recipient(
+    rng: &mut (impl CryptoRng + RngCore),
+    sender: &Ed25519KeyPair,
+    recipient: &AccountId,
+    message: &[u8],
+) -> Result<Vec<u8>> {
+    let esk = X25519SecretKey::generate(rng);
+    encrypt_with_ephemeral(sender, recipient, message, &esk)
+}
+
+fn encrypt_with_ephemeral(
+    sender: &Ed25519KeyPair,
+    recipient: &AccountId,
+    message: &[u8],
+    esk: &X25519SecretKey,
+) -> Result<Vec<u8>> {
+    let y = recipient_key(recipient)?;
+    let inner = Zeroizing::new(sign_for_recipient(sender, recipient, message));
+    seal(esk, &y, &inner)
+}
+
+/// [`encrypt_for_recipient`] with the ephemeral X25519 secret given (deterministic core for
+/// test vectors).
+///
+/// # Errors
+/// As [`encrypt_for_recipient`].
+#[cfg(feature = "testing")]
+pub fn encrypt_for_recipient_with_ephemeral_for_testing(
+    sender: &Ed25519KeyPair,
+    recipient: &AccountId,
+    message: &[u8],
+    ephemeral_x25519_sk: &[u8; 32],
+) -> Result<Vec<u8>> {
+    encrypt_with_ephemeral(
+        sender,
+        recipient,
+        message,
+        &X25519SecretKey::from_bytes(ephemeral_x25519_sk),
+    )
+}
+
+/// Deterministic 1-to-1 encryption (spec §1.4): the ephemeral key is derived from the sender
+/// seed, the recipient and the message, so equal inputs give equal ciphertexts. Defeats the
+/// sealed box's forward secrecy; used for the self-addressed legacy config wrapper only.
+pub(crate) fn encrypt_deterministic(
+    sender: &Ed25519KeyPair,
+    recipient: &AccountId,
+    message: &[u8],
+) -> Result<Vec<u8>> {
+    let y = recipient.x25519_public_key();
+    let eseed = blake2b_array::<32>(EPHEMERAL_HASH_KEY, &[sender.seed(), y.as_bytes(), message]);
+    let h = Sha512::digest(*eseed);
+    let mut esk_bytes = Zeroizing::new([0u8; 32]);
+    esk_bytes.copy_from_slice(h.get(..32).unwrap_or(&[0u8; 32]));
+    let esk = X25519SecretKey::from_bytes(&esk_bytes);
+    encrypt_with_ephemeral(sender, recipient, message, &esk)
+}
+
+/// Deterministic 1-to-1 encryption (spec §1.4, libsession
+/// `encrypt_for_recipient_deterministic`); see the spec's warning about forward secrecy.
+///
+/// # Errors
+/// As [`encrypt_for_recipient`].
+#[cfg(feature = "testing")]
+pub fn encrypt_for_recipient_deterministic(
+    sender: &Ed25519KeyPair,
+    recipient: &AccountId,
+    message: &[u8],
+) -> Result<Vec<u8>> {
+    encrypt_deterministic(sender, recipient, message)
+}
+
+/// Decrypts a 1-to-1 ciphertext with the recipient's Ed25519 key pair (spec §1.5): opens the
+/// sealed box with the X25519 key of the Ed25519 scalar, then verifies the sender's signature
+/// over `M ‖ A ‖ own X25519 key`.
+///
+/// # Errors
+/// [`Error::TooShort`] below 144 bytes, [`Error::DecryptionFailed`] when the box does not open,
+/// [`Error::SignatureInvalid`] when the signature does not verify (also when a signed inner
+/// message was re-sealed to another recipient), [`Error::InvalidPoint`] when the sender key does
+/// not convert to X25519.
+pub fn decrypt_incoming(recipient: &Ed25519KeyPair, ciphertext: &[u8]) -> Result<IncomingMessage> {
+    decrypt_incoming_x25519(recipient.x25519_secret(), ciphertext)
+}
+
+/// [`decrypt_incoming`] with a raw X25519 secret key (legacy closed groups, whose members share
+/// an X25519 key pair, spec §1.6). The public key is recomputed from the secret.
+///
+/// # Errors
+/// As [`decrypt_incoming`].
+pub fn decrypt_incoming_x25519(sk: &X25519SecretKey, ciphertext: &[u8]) -> Result<IncomingMessage> {
+    if ciphertext.len() < SESSION_OVERHEAD {
+        return Err(Error::TooShort);
+    }
+    let pk = sk.public_key();
+    let inner = seal_open(sk, &pk, ciphertext)?;
+    let split = inner
+        .len()
+        .checked_sub(KEY_LEN + SIG_LEN)
+        .ok_or(Error::TooShort)?;
+    let (message, rest) = inner.split_at(split);
+    let (a, sig) = rest.split_at(KEY_LEN);
+    let a = Ed25519PublicKey::try_from(a).map_err(|_| Error::TooShort)?;
+    let sig = Signature::try_from(sig).map_err(|_| Error::TooShort)?;
+    let mut signed = Vec::with_capacity(message.len() + 2 * KEY_LEN);
+    signed.extend_from_slice(message);
+    signed.extend_from_slice(a.as_bytes());
+    signed.extend_from_slice(pk.as_bytes());
+    a.verify(&signed, &sig)
+        .map_err(|_| Error::SignatureInvalid)?;
+    let x = a.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    Ok(IncomingMessage {
+        message: message.to_vec(),
+        sender_ed25519: a,
+        sender: x.account_id(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    fn kp(b: u8) -> Ed25519KeyPair {
+        Ed25519KeyPair::from_seed(&[b; 32])
+    }
+
+    #[test]
+    fn round_trip_and_wrong_recipient() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let (alice, bob, carol) = (kp(1), kp(2), kp(3));
+        let ct = encrypt_for_recipient(&mut rng, &alice, &bob.account_id(), b"hi bob").unwrap();
+        assert_eq!(ct.len(), 6 + SESSION_OVERHEAD);
+        let got = decrypt_incoming(&bob, &ct).unwrap();
+        assert_eq!(got.message, b"hi bob");
+        assert_eq!(got.sender, alice.account_id());
+        assert_eq!(got.sender_ed25519, alice.public_key());
+        assert_eq!(decrypt_incoming(&carol, &ct), Err(Error::DecryptionFailed));
+        assert_eq!(decrypt_incoming(&bob, &ct[..143]), Err(Error::TooShort));
+    }
+
+    #[test]
+    fn resealed_inner_fails_signature() {
+        let (alice, bob, carol) = (kp(1), kp(2), kp(3));
+        let inner = sign_for_recipient(&alice, &bob.account_id(), b"for bob only");
+        let esk = X25519SecretKey::from_bytes(&[9u8; 32]);
+        let ct = seal(&esk, &carol.x25519_public(), &inner).unwrap();
+        assert_eq!(decrypt_incoming(&carol, &ct), Err(Error::SignatureInvalid));
+    }
+
+    #[test]
+    fn deterministic_is_deterministic() {
+        let (alice, bob) = (kp(1), kp(2));
+        let a = encrypt_deterministic(&alice, &bob.account_id(), b"x").unwrap();
+        let b = encrypt_deterministic(&alice, &bob.account_id(), b"x").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(decrypt_incoming(&bob, &a).unwrap().message, b"x");
+    }
+
+    #[test]
+    fn small_order_ephemeral_rejected() {
+        let bob = kp(2);
+        let mut ct = vec![0u8; 200];
+        ct[0] = 1; // u = 1 is of small order
+        assert_eq!(decrypt_incoming(&bob, &ct), Err(Error::DecryptionFailed));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(16))]
+
+        #[test]
+        fn round_trip_random(seed in proptest::num::u64::ANY, len in 0usize..65_536) {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let alice = Ed25519KeyPair::generate(&mut rng);
+            let bob = Ed25519KeyPair::generate(&mut rng);
+            let mut msg = vec![0u8; len];
+            rng.fill_bytes(&mut msg);
+            let ct = encrypt_for_recipient(&mut rng, &alice, &bob.account_id(), &msg).unwrap();
+            let got = decrypt_incoming(&bob, &ct).unwrap();
+            proptest::prop_assert_eq!(got.message, msg);
+            proptest::prop_assert_eq!(got.sender, alice.account_id());
+        }
+
+        #[test]
+        fn tampering_fails(seed in proptest::num::u64::ANY, len in 0usize..256, pos in proptest::num::usize::ANY, bit in 0u8..8) {
+            let mut rng = ChaCha20Rng::seed_from_u64(seed);
+            let alice = Ed25519KeyPair::generate(&mut rng);
+            let bob = Ed25519KeyPair::generate(&mut rng);
+            let msg = vec![0x42u8; len];
+            let mut ct = encrypt_for_recipient(&mut rng, &alice, &bob.account_id(), &msg).unwrap();
+            let i = pos % ct.len();
+            ct[i] ^= 1 << bit;
+            proptest::prop_assert!(decrypt_incoming(&bob, &ct).is_err());
+        }
+
+        #[test]
+        fn decrypt_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let _ = decrypt_incoming(&kp(5), &data);
+        }
+    }
+}
