@@ -117,37 +117,12 @@ fn onion_request_open(inputs: Inputs<'_>) -> OpResult {
         .hex("payload", &payload[..]))
 }
 
-/// The catalogue fields of a route (shared with `session onion peel`).
-pub(crate) fn route_outputs(route: &Route) -> Outputs {
-    match route {
-        Route::Final(f) => Outputs::new()
-            .str("route", "final")
-            .hex("blob", f.body())
-            .bool("json", f.json())
-            .bool("base64", f.base64()),
-        Route::RelayToServer(s) => Outputs::new()
-            .str("route", "relay_to_server")
-            .hex("blob", s.blob())
-            .str("host", s.host())
-            .int("port", s.port())
-            .str("protocol", s.protocol().as_str())
-            .str("target", s.target()),
-        Route::RelayToNode(n) => Outputs::new()
-            .str("route", "relay_to_node")
-            .hex("blob", n.next_layer().blob())
-            .hex("destination_ed25519_pk", n.destination().as_bytes())
-            .hex(
-                "client_x25519_pk",
-                n.next_layer().ephemeral_key().as_bytes(),
-            )
-            .str("enc_type", n.next_layer().enc_type().as_str()),
-        _ => Outputs::new().str("route", "unknown"),
-    }
-}
-
 fn onion_layer_route(inputs: Inputs<'_>) -> OpResult {
     let route = Route::parse(&inputs.hex("plaintext")?, 0)?;
-    Ok(route_outputs(&route))
+    let fields = crate::cmd::onion::route_fields(&route);
+    Ok(fields
+        .into_iter()
+        .fold(Outputs::new(), |out, (k, v)| out.json(&k, v)))
 }
 
 fn onion_url_target_allowed(inputs: Inputs<'_>) -> OpResult {
