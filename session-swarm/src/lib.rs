@@ -7,6 +7,7 @@ pub mod bt;
 mod error;
 pub mod namespace;
 pub mod node;
+pub mod response;
 pub mod rpc;
 pub mod space;
 pub mod table;
