@@ -535,7 +535,12 @@ mod tests {
                 Err(Error::SignatureInvalid)
             );
             assert_eq!(
-                decrypt_group_message(std::slice::from_ref(&other), &group.public_key(), &ct, scheme),
+                decrypt_group_message(
+                    std::slice::from_ref(&other),
+                    &group.public_key(),
+                    &ct,
+                    scheme
+                ),
                 Err(Error::DecryptionFailed)
             );
         }

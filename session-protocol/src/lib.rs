@@ -4,6 +4,7 @@
 
 pub mod attachment;
 mod bencode;
+pub mod blinded;
 pub mod config_message;
 pub mod envelope;
 mod error;
@@ -15,6 +16,9 @@ mod session;
 mod symmetric;
 
 pub use attachment::{EncryptedAttachment, decrypt_attachment, encrypt_attachment};
+pub use blinded::{
+    BlindedId, BlindedMessage, decrypt_from_blinded_recipient, encrypt_for_blinded_recipient,
+};
 pub use config_message::{config_kind_for_namespace, unwrap_config, wrap_config};
 pub use envelope::{
     RequestFraming, StoredMessage, parse_stored_message, session_envelope, to_storage_data,

@@ -145,16 +145,40 @@ fn session_decrypt(i: Inputs<'_>) -> OpResult {
         .hex("sender_account_id", m.sender.to_bytes()))
 }
 
-fn blinded_encrypt(_i: Inputs<'_>) -> OpResult {
-    Err(Failure::BadInput(
-        "blinded encryption is not implemented yet".into(),
+fn server_pk(i: Inputs<'_>) -> Result<X25519PublicKey, Failure> {
+    Ok(X25519PublicKey::from_bytes(
+        &i.hex_array::<32>("server_pk")?,
     ))
 }
 
-fn blinded_decrypt(_i: Inputs<'_>) -> OpResult {
-    Err(Failure::BadInput(
-        "blinded decryption is not implemented yet".into(),
-    ))
+fn blinded_id(i: Inputs<'_>, name: &str) -> Result<sp::BlindedId, Failure> {
+    Ok(sp::BlindedId::try_from(i.hex(name)?.as_slice())?)
+}
+
+fn blinded_encrypt(i: Inputs<'_>) -> OpResult {
+    let kp = keypair(i)?;
+    let ct = sp::blinded::encrypt_for_blinded_recipient_with_nonce_for_testing(
+        &kp,
+        &server_pk(i)?,
+        &blinded_id(i, "recipient_blinded_id")?,
+        &i.hex("message")?,
+        &i.hex_array::<24>("nonce")?,
+    )?;
+    Ok(Outputs::new().hex("ciphertext", ct))
+}
+
+fn blinded_decrypt(i: Inputs<'_>) -> OpResult {
+    let kp = keypair(i)?;
+    let m = sp::decrypt_from_blinded_recipient(
+        &kp,
+        &server_pk(i)?,
+        &blinded_id(i, "sender_blinded_id")?,
+        &blinded_id(i, "recipient_blinded_id")?,
+        &i.hex("ciphertext")?,
+    )?;
+    Ok(Outputs::new()
+        .hex("message", m.message)
+        .hex("sender_account_id", m.sender.to_bytes()))
 }
 
 fn multi_encrypt(i: Inputs<'_>) -> OpResult {
