@@ -582,7 +582,7 @@ mod tests {
         let b = batch(&[r.clone(), signed]).unwrap();
         assert_eq!(b.params()["requests"].as_array().unwrap().len(), 2);
         assert!(batch(&[]).is_err());
-        assert!(batch(&[b.clone()]).is_err());
+        assert!(batch(std::slice::from_ref(&b)).is_err());
         assert!(batch(&vec![r; 21]).is_err());
         assert!(delete::<&str>(&auth, &[], false).is_err());
         assert!(delete(&auth, &["short"], false).is_err());
