@@ -150,10 +150,7 @@ fn shared_key(
         BlindedId::Blinded25(_) => own.blind25(server_pk).shared_point(&other_point),
     }
     .map_err(|_| Error::InvalidPoint)?;
-    Ok(blake2b_array::<32>(
-        &[],
-        &[&*shared, sender.key_bytes(), recipient.key_bytes()],
-    ))
+    blake2b_array::<32>(&[], &[&*shared, sender.key_bytes(), recipient.key_bytes()])
 }
 
 /// Encrypts `message` for a 15- or 25-blinded recipient on the community server `server_pk`

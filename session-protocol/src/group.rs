@@ -8,10 +8,10 @@ use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey, Signature};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::bencode::{self, Value};
 use crate::error::{Error, Result};
 use crate::multi::{MultiMessages, decrypt_for_multiple, encrypt_for_multiple};
 use crate::symmetric::{TAG_LEN, XCHACHA_NONCE_LEN, blake2b_array, xc20p_decrypt, xc20p_encrypt};
+use session_bencode::{self as bencode, Value};
 
 /// The largest plaintext a group message may carry (libsession
 /// `MAX_PLAINTEXT_MESSAGE_SIZE`), also the decompression cap.
@@ -233,8 +233,8 @@ pub fn decrypt_group_message(
     if dict_bytes.first() != Some(&b'd') || dict_bytes.last() != Some(&b'e') {
         return Err(Error::Malformed(WHAT));
     }
-    let dict = bencode::parse(dict_bytes, WHAT)?;
-    if dict.get(b"").and_then(Value::as_int) != Some(1) {
+    let dict = bencode::decode(dict_bytes).map_err(|_| Error::Malformed(WHAT))?;
+    if dict.get(b"").and_then(Value::as_i64) != Some(1) {
         return Err(Error::Malformed(WHAT));
     }
     let author = dict
@@ -250,7 +250,7 @@ pub fn decrypt_group_message(
     let field = |k: &[u8]| -> Result<Option<&[u8]>> {
         match dict.get(k) {
             None => Ok(None),
-            Some(Value::Bytes(b)) if !b.is_empty() => Ok(Some(b)),
+            Some(Value::Bytes(b)) if !b.is_empty() => Ok(Some(b.as_ref())),
             Some(_) => Err(Error::Malformed(WHAT)),
         }
     };
@@ -291,7 +291,7 @@ const MEMBER_ENTRY_LEN: usize = 32 + TAG_LEN;
 /// The signature trailer of a key message: `1:~64:<sig>e`.
 const SIG_TRAILER: &[u8] = b"1:~64:";
 
-fn seed_hash(group_seed: &[u8; 32], label: &[u8]) -> Zeroizing<[u8; 32]> {
+fn seed_hash(group_seed: &[u8; 32], label: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     blake2b_array::<32>(label, &[group_seed])
 }
 
@@ -322,16 +322,18 @@ impl std::fmt::Debug for Rekey {
 /// key depends only on the seed, the members and the generation, so this is deterministic.
 /// Members whose X25519 computation fails are skipped; the `"k"` list is padded with
 /// deterministic junk to a multiple of 75 entries.
-#[must_use]
-pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64) -> Rekey {
+///
+/// # Errors
+/// None in practice (the hash parameters are fixed); kept fallible for the hash helper.
+pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64) -> Result<Rekey> {
     let group = Ed25519KeyPair::from_seed(group_seed);
-    let h2 = seed_hash(group_seed, KEY_SEED);
+    let h2 = seed_hash(group_seed, KEY_SEED)?;
     let sids: Vec<String> = members.iter().map(ToString::to_string).collect();
     let gen_text = generation.to_string();
     let mut parts: Vec<&[u8]> = sids.iter().map(String::as_bytes).collect();
     parts.push(gen_text.as_bytes());
     parts.push(&*h2);
-    let h1 = blake2b_array::<56>(KEY_GEN, &parts);
+    let h1 = blake2b_array::<56>(KEY_GEN, &parts)?;
     let mut key = [0u8; 32];
     key.copy_from_slice(h1.get(..32).unwrap_or(&[0u8; 32]));
     let group_key = GroupKey(key);
@@ -339,7 +341,7 @@ pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64
     let mut nonce = [0u8; XCHACHA_NONCE_LEN];
     nonce.copy_from_slice(h1.get(32..56).unwrap_or(&[0u8; 24]));
 
-    let admin_key = seed_hash(group_seed, ADMIN_KEY);
+    let admin_key = seed_hash(group_seed, ADMIN_KEY)?;
     let admin_entry = xc20p_encrypt(&admin_key, &nonce, group_key.as_bytes());
 
     let recipients: Vec<_> = members.iter().map(AccountId::x25519_public_key).collect();
@@ -359,7 +361,7 @@ pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64
         Vec::new()
     } else {
         let sk64 = group.to_libsodium_secret();
-        let seed = blake2b_array::<32>(JUNK_KEY, &[&*h1, &*sk64]);
+        let seed = blake2b_array::<32>(JUNK_KEY, &[&*h1, &*sk64])?;
         deterministic_random_bytes(&seed, n_junk * MEMBER_ENTRY_LEN)
     };
 
@@ -384,11 +386,11 @@ pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64
     bencode::put_bytes(&mut msg, b"~");
     bencode::put_bytes(&mut msg, sig.as_bytes());
     msg.push(b'e');
-    Rekey {
+    Ok(Rekey {
         group_key,
         generation,
         key_message: msg,
-    }
+    })
 }
 
 /// libsodium `randombytes_buf_deterministic`: the ChaCha20 (RFC 8439) keystream under `seed`
@@ -442,7 +444,7 @@ pub fn read_group_key_message(
     if !trailer.starts_with(SIG_TRAILER) || trailer.last() != Some(&b'e') {
         return Err(Error::Malformed(WHAT));
     }
-    let dict = bencode::parse(key_message, WHAT)?;
+    let dict = bencode::decode(key_message).map_err(|_| Error::Malformed(WHAT))?;
     let sig = dict
         .get(b"~")
         .and_then(Value::as_bytes)
@@ -458,7 +460,7 @@ pub fn read_group_key_message(
         .ok_or(Error::Malformed(WHAT))?;
     let generation = dict
         .get(b"G")
-        .and_then(Value::as_int)
+        .and_then(Value::as_i64)
         .and_then(|g| u64::try_from(g).ok())
         .ok_or(Error::Malformed(WHAT))?;
     let key = match reader {
@@ -467,7 +469,7 @@ pub fn read_group_key_message(
                 .get(b"K")
                 .and_then(Value::as_bytes)
                 .ok_or(Error::Malformed(WHAT))?;
-            Zeroizing::new(xc20p_decrypt(&seed_hash(seed, ADMIN_KEY), nonce, k)?)
+            Zeroizing::new(xc20p_decrypt(&*seed_hash(seed, ADMIN_KEY)?, nonce, k)?)
         }
         KeyReader::Member(member) => {
             let list = dict
@@ -554,8 +556,8 @@ mod tests {
         let members: Vec<Ed25519KeyPair> =
             (0..3).map(|_| Ed25519KeyPair::generate(&mut rng)).collect();
         let ids: Vec<AccountId> = members.iter().map(Ed25519KeyPair::account_id).collect();
-        let rk = group_rekey(&seed, &ids, 3);
-        let v = bencode::parse(&rk.key_message, "t").unwrap();
+        let rk = group_rekey(&seed, &ids, 3).unwrap();
+        let v = bencode::decode(&rk.key_message).unwrap();
         assert_eq!(
             v.get(b"k").and_then(Value::as_list).map(<[Value<'_>]>::len),
             Some(75)

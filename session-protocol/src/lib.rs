@@ -3,7 +3,6 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod attachment;
-mod bencode;
 pub mod blinded;
 pub mod config_message;
 pub mod envelope;

@@ -6,9 +6,9 @@ use rand_core::{CryptoRng, RngCore};
 use session_identity::{Ed25519KeyPair, Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 use zeroize::Zeroizing;
 
-use crate::bencode::{self, Value};
 use crate::error::{Error, Result};
 use crate::symmetric::{XCHACHA_NONCE_LEN, blake2b_array, xc20p_decrypt, xc20p_encrypt};
+use session_bencode::{self as bencode, Value};
 
 /// BLAKE2b accepts keys of at most 64 bytes; longer domains are truncated (as libsession does).
 const MAX_DOMAIN_KEY: usize = 64;
@@ -50,10 +50,10 @@ fn entry_key(
     let key = domain
         .get(..domain.len().min(MAX_DOMAIN_KEY))
         .unwrap_or_default();
-    Ok(blake2b_array::<32>(
+    blake2b_array::<32>(
         key,
         &[&*shared, sender_pk.as_bytes(), recipient_pk.as_bytes()],
-    ))
+    )
 }
 
 /// Encrypts for several recipients (libsession `encrypt_for_multiple`): entry `i` is
@@ -215,7 +215,7 @@ pub fn decrypt_for_multiple_simple(
     domain: &[u8],
 ) -> Result<Vec<u8>> {
     const WHAT: &str = "multi-recipient container";
-    let v = bencode::parse(encoded, WHAT)?;
+    let v = bencode::decode(encoded).map_err(|_| Error::Malformed(WHAT))?;
     let nonce: &[u8; XCHACHA_NONCE_LEN] = v
         .get(b"#")
         .and_then(Value::as_bytes)
@@ -312,7 +312,7 @@ mod tests {
             4,
         )
         .unwrap();
-        let v = bencode::parse(&enc, "t").unwrap();
+        let v = bencode::decode(&enc).unwrap();
         assert_eq!(
             v.get(b"e").and_then(Value::as_list).map(<[Value<'_>]>::len),
             Some(4)

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::symmetric::{TAG_LEN, blake2b, blake2b_array};
+use crate::symmetric::{TAG_LEN, blake2b_array};
 
 /// Length of an X25519 / Ed25519 public key.
 const KEY_LEN: usize = 32;
@@ -65,10 +65,11 @@ pub fn sign_for_recipient(
 }
 
 /// The sealed-box nonce `BLAKE2b-192(epk ‖ recipient pk)`.
-fn seal_nonce(epk: &X25519PublicKey, recipient: &X25519PublicKey) -> [u8; 24] {
-    let mut n = [0u8; 24];
-    n.copy_from_slice(blake2b(24, &[], &[epk.as_bytes(), recipient.as_bytes()]).as_bytes());
-    n
+fn seal_nonce(epk: &X25519PublicKey, recipient: &X25519PublicKey) -> Result<[u8; 24]> {
+    Ok(*blake2b_array::<24>(
+        &[],
+        &[epk.as_bytes(), recipient.as_bytes()],
+    )?)
 }
 
 /// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`.
@@ -77,7 +78,7 @@ fn seal(esk: &X25519SecretKey, recipient: &X25519PublicKey, plaintext: &[u8]) ->
     esk.diffie_hellman(recipient)
         .map_err(|_| Error::InvalidPoint)?;
     let epk = esk.public_key();
-    let nonce = seal_nonce(&epk, recipient);
+    let nonce = seal_nonce(&epk, recipient)?;
     let sbox = SalsaBox::new(
         &crypto_box::PublicKey::from(recipient.to_bytes()),
         &crypto_box::SecretKey::from(*esk.as_bytes()),
@@ -101,7 +102,7 @@ fn seal_open(sk: &X25519SecretKey, pk: &X25519PublicKey, ct: &[u8]) -> Result<Ze
     // An all-zero shared secret (small-order epk) is a failure in libsodium too.
     sk.diffie_hellman(&epk)
         .map_err(|_| Error::DecryptionFailed)?;
-    let nonce = seal_nonce(&epk, pk);
+    let nonce = seal_nonce(&epk, pk)?;
     let sbox = SalsaBox::new(
         &crypto_box::PublicKey::from(epk.to_bytes()),
         &crypto_box::SecretKey::from(*sk.as_bytes()),
@@ -174,7 +175,7 @@ pub(crate) fn encrypt_deterministic(
     message: &[u8],
 ) -> Result<Vec<u8>> {
     let y = recipient.x25519_public_key();
-    let eseed = blake2b_array::<32>(EPHEMERAL_HASH_KEY, &[sender.seed(), y.as_bytes(), message]);
+    let eseed = blake2b_array::<32>(EPHEMERAL_HASH_KEY, &[sender.seed(), y.as_bytes(), message])?;
     let h = Sha512::digest(*eseed);
     let mut esk_bytes = Zeroizing::new([0u8; 32]);
     esk_bytes.copy_from_slice(h.get(..32).unwrap_or(&[0u8; 32]));

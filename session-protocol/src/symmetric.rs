@@ -15,26 +15,14 @@ pub const XCHACHA_NONCE_LEN: usize = 24;
 /// Poly1305 tag length.
 pub const TAG_LEN: usize = 16;
 
-/// BLAKE2b with an optional key and a given output length (≤ 64, key ≤ 64 bytes).
-pub(crate) fn blake2b(out_len: usize, key: &[u8], parts: &[&[u8]]) -> blake2b_simd::Hash {
-    let mut p = blake2b_simd::Params::new();
-    p.hash_length(out_len);
-    if !key.is_empty() {
-        p.key(key);
-    }
-    let mut st = p.to_state();
-    for part in parts {
-        st.update(part);
-    }
-    st.finalize()
-}
-
-/// BLAKE2b into a fixed-size array.
-pub(crate) fn blake2b_array<const N: usize>(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; N]> {
-    let h = blake2b(N, key, parts);
-    let mut out = Zeroizing::new([0u8; N]);
-    out.copy_from_slice(h.as_bytes());
-    out
+/// BLAKE2b (through `session-identity`'s helper) with an optional key (empty = unkeyed) into a
+/// fixed-size array.
+pub(crate) fn blake2b_array<const N: usize>(
+    key: &[u8],
+    parts: &[&[u8]],
+) -> Result<Zeroizing<[u8; N]>> {
+    let h = session_identity::hash::Blake2b::new(N)?.key(key)?;
+    Ok(Zeroizing::new(h.hash_array::<N>(parts)?))
 }
 
 /// `XC20P(key, nonce, m)`: ciphertext ‖ tag, no associated data.
@@ -83,7 +71,7 @@ fn config_domain(domain: &str) -> Result<&[u8]> {
     Ok(d)
 }
 
-fn config_key(key_base: &[u8; 32], len: usize, domain: &[u8]) -> Zeroizing<[u8; 32]> {
+fn config_key(key_base: &[u8; 32], len: usize, domain: &[u8]) -> Result<Zeroizing<[u8; 32]>> {
     let len = u64::try_from(len).unwrap_or(u64::MAX).to_be_bytes();
     blake2b_array::<32>(&[], &[key_base, &len, domain])
 }
@@ -96,9 +84,9 @@ fn config_key(key_base: &[u8; 32], len: usize, domain: &[u8]) -> Zeroizing<[u8; 
 /// [`Error::InvalidParameter`] when `domain` is not 1–24 bytes.
 pub fn encrypt_config(message: &[u8], key_base: &[u8; 32], domain: &str) -> Result<Vec<u8>> {
     let d = config_domain(domain)?;
-    let key = config_key(key_base, message.len(), d);
+    let key = config_key(key_base, message.len(), d)?;
     let nonce_key = [CONFIG_NONCE_KEY_PREFIX, d].concat();
-    let nonce = blake2b_array::<XCHACHA_NONCE_LEN>(&nonce_key, &[message]);
+    let nonce = blake2b_array::<XCHACHA_NONCE_LEN>(&nonce_key, &[message])?;
     let mut out = xc20p_encrypt(&key, &nonce, message);
     out.extend_from_slice(&*nonce);
     Ok(out)
@@ -115,7 +103,7 @@ pub fn decrypt_config(ciphertext: &[u8], key_base: &[u8; 32], domain: &str) -> R
         return Err(Error::TooShort);
     }
     let (ct, nonce) = ciphertext.split_at(ciphertext.len() - XCHACHA_NONCE_LEN);
-    let key = config_key(key_base, ciphertext.len() - CONFIG_OVERHEAD, d);
+    let key = config_key(key_base, ciphertext.len() - CONFIG_OVERHEAD, d)?;
     xc20p_decrypt(&key, nonce, ct)
 }
 
@@ -204,8 +192,8 @@ pub fn decrypt_ons_response(
             if nonce.len() != XCHACHA_NONCE_LEN {
                 return Err(Error::InvalidLength);
             }
-            let name_hash = blake2b_array::<32>(&[], &[name.as_bytes()]);
-            let key = blake2b_array::<32>(&*name_hash, &[name.as_bytes()]);
+            let name_hash = blake2b_array::<32>(&[], &[name.as_bytes()])?;
+            let key = blake2b_array::<32>(&*name_hash, &[name.as_bytes()])?;
             Zeroizing::new(xc20p_decrypt(&key, nonce, ciphertext)?)
         }
         None => {

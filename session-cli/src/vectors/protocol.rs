@@ -353,7 +353,7 @@ fn group_rekey(i: Inputs<'_>) -> OpResult {
         .map(|m| AccountId::try_from(m.as_slice()).map_err(id_err))
         .collect::<Result<Vec<_>, _>>()?;
     let generation = i.u64("generation")?;
-    let rk = sp::group_rekey(&seed, &members, generation);
+    let rk = sp::group_rekey(&seed, &members, generation)?;
     Ok(Outputs::new()
         .hex("group_key", rk.group_key.as_bytes())
         .hex("key_message", rk.key_message))
