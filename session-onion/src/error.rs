@@ -62,6 +62,18 @@ pub enum Error {
     Identity(session_identity::Error),
 }
 
+impl From<session_bencode::Error> for Error {
+    fn from(e: session_bencode::Error) -> Self {
+        Error::InvalidBencode(match e {
+            session_bencode::Error::Truncated => "truncated",
+            session_bencode::Error::UnsortedKeys => "dictionary keys not sorted",
+            session_bencode::Error::TooDeep => "nested too deeply",
+            session_bencode::Error::TrailingBytes => "trailing bytes",
+            _ => "malformed",
+        })
+    }
+}
+
 impl From<session_identity::Error> for Error {
     fn from(e: session_identity::Error) -> Self {
         match e {

@@ -10,10 +10,10 @@ use rand_core::{CryptoRng, RngCore};
 use serde_json::{Map, Value};
 use zeroize::Zeroizing;
 
-use crate::bencode;
 use crate::error::{Error, Result};
 use crate::frame::{encode_frame, parse_frame, sorted_json};
 use crate::hop::{EncType, LayerKey};
+use session_bencode as bencode;
 use session_identity::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 
 /// The largest request a service node accepts (10 MiB, the HTTPS body limit).
@@ -124,22 +124,22 @@ impl IncomingLayer {
         let bencode::Value::Dict(items) = bencode::decode(message)? else {
             return Err(Error::InvalidBencode("not a dictionary"));
         };
-        let (mut blob, mut key, mut enc_type, mut hop_no) = (None, None, EncType::AesGcm, 1i64);
-        for (k, v) in items {
-            match (k, v) {
-                (b"data", bencode::Value::Bytes(b)) => blob = Some(b),
+        let (mut blob, mut key, mut enc_type, mut hop_no) = (None, None, EncType::AesGcm, 1i128);
+        for (k, v) in &items {
+            match (k.as_ref(), v) {
+                (b"data", bencode::Value::Bytes(b)) => blob = Some(b.as_ref()),
                 (b"ephemeral_key", bencode::Value::Bytes(b)) => {
                     key = Some(
-                        X25519PublicKey::try_from(b)
+                        X25519PublicKey::try_from(b.as_ref())
                             .map_err(|_| Error::InvalidBencode("ephemeral_key is not 32 bytes"))?,
                     );
                 }
                 (b"enc_type", bencode::Value::Bytes(b)) => {
-                    enc_type = std::str::from_utf8(b)
+                    enc_type = std::str::from_utf8(b.as_ref())
                         .map_err(|_| Error::UnsupportedEncType)?
                         .parse()?;
                 }
-                (b"hop_no", bencode::Value::Int(n)) => hop_no = n,
+                (b"hop_no", bencode::Value::Int(n)) => hop_no = *n,
                 (b"data" | b"ephemeral_key" | b"enc_type" | b"hop_no", _) => {
                     return Err(Error::InvalidBencode("wrongly typed field"));
                 }

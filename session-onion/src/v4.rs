@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::bencode;
 use crate::error::{Error, Result};
 use crate::frame::sorted_json;
+use session_bencode as bencode;
 
 /// Encodes a v4 request payload `l <len>:<info JSON> [<len>:<body>] e` with the info JSON used
 /// byte for byte.
@@ -132,9 +132,9 @@ pub fn parse_v4_response(encoded: &[u8]) -> Result<V4Response> {
     let bencode::Value::List(items) = bencode::decode(encoded)? else {
         return Err(Error::InvalidBencode("not a list"));
     };
-    let (info, body) = match items.as_slice() {
-        [bencode::Value::Bytes(i)] => (*i, &b""[..]),
-        [bencode::Value::Bytes(i), bencode::Value::Bytes(b)] => (*i, *b),
+    let (info, body): (&[u8], &[u8]) = match items.as_slice() {
+        [bencode::Value::Bytes(i)] => (i, b""),
+        [bencode::Value::Bytes(i), bencode::Value::Bytes(b)] => (i, b),
         _ => return Err(Error::InvalidBencode("not a list of one or two strings")),
     };
     let Ok(Value::Object(mut info)) = serde_json::from_slice::<Value>(info) else {
