@@ -8,6 +8,7 @@ pub mod config_message;
 pub mod envelope;
 mod error;
 pub mod group;
+pub mod message;
 pub mod multi;
 pub mod padding;
 pub mod proto;
@@ -27,6 +28,10 @@ pub use error::{Error, Result};
 pub use group::{
     GroupKey, GroupMessage, KeyReader, Rekey, SignatureScheme, decrypt_group_message,
     encrypt_group_message, group_rekey, read_group_key_message,
+};
+pub use message::{
+    ReceivedMessage, SendOptions, decode_community_inbox, decode_from_storage,
+    decode_group_message, encode_for_community_inbox, encode_for_group, encode_for_recipient,
 };
 pub use multi::{
     MultiMessages, decrypt_for_multiple, decrypt_for_multiple_simple, encrypt_for_multiple,
