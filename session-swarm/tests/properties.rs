@@ -1,0 +1,178 @@
+//! Property tests over the public API.
+
+use std::collections::HashSet;
+use std::net::Ipv4Addr;
+
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use session_identity::Ed25519KeyPair;
+use session_swarm::bt::{BtValue, Frame};
+use session_swarm::node::{
+    parse_active_nodes_bin, parse_node_list, parse_service_nodes_bt, parse_swarm_answer,
+};
+use session_swarm::response::{RetrieveResponse, parse_batch};
+use session_swarm::{NodePool, PoolConfig, ServiceNode, SwarmId, SwarmPubkey, SwarmTable};
+
+/// Brute force: the id at minimal ring distance; on a tie, the "left" neighbour (the id just
+/// below `x` on the ring).
+fn brute_force(ids: &[u64], x: u64) -> Option<u64> {
+    let dist = |id: u64| id.wrapping_sub(x).min(x.wrapping_sub(id));
+    let best = ids.iter().map(|&id| dist(id)).min()?;
+    let tied: Vec<u64> = ids.iter().copied().filter(|&id| dist(id) == best).collect();
+    // Of two tied ids, the one reached going down from x (x - id == best) is the left one.
+    tied.iter()
+        .copied()
+        .find(|&id| x.wrapping_sub(id) == best)
+        .or(tied.first().copied())
+}
+
+fn node_pool(count: usize) -> Vec<ServiceNode> {
+    (0..count)
+        .map(|i| {
+            let b = u8::try_from(i % 251).unwrap();
+            Ed25519KeyPair::from_seed(&[b; 32]).public_key()
+        })
+        .enumerate()
+        .map(|(i, pk)| {
+            ServiceNode::new(
+                pk,
+                Ipv4Addr::new(10, 0, 0, 0),
+                443,
+                20200,
+                SwarmId::new(i as u64),
+            )
+            .unwrap()
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn table_agrees_with_brute_force(
+        ids in proptest::collection::btree_set(any::<u64>(), 1..60),
+        key in any::<[u8; 32]>(),
+        near in any::<bool>(),
+        offset in 0u64..3,
+    ) {
+        let ids: Vec<u64> = ids.into_iter().filter(|&i| i != u64::MAX).collect();
+        prop_assume!(!ids.is_empty());
+        let id = SwarmPubkey::from_parts(5, &key);
+        // Sometimes aim at exact midpoints and ids, where the tie rule matters.
+        let x = if near && ids.len() > 1 {
+            let a = ids[0];
+            let b = ids[ids.len() - 1];
+            let mid = a.wrapping_add(b.wrapping_sub(a) / 2);
+            mid.wrapping_add(offset)
+        } else {
+            id.swarm_space()
+        };
+        let swarm_ids: Vec<SwarmId> = ids.iter().map(|&i| SwarmId::new(i)).collect();
+        let expected = brute_force(&ids, x);
+        prop_assert_eq!(session_swarm::closest_swarm(&swarm_ids, x).map(SwarmId::get), expected);
+
+        let nodes: Vec<ServiceNode> = node_pool(ids.len())
+            .into_iter()
+            .zip(&ids)
+            .map(|(n, &sid)| n.with_swarm_id(SwarmId::new(sid)))
+            .collect();
+        let table = SwarmTable::from_nodes(&nodes);
+        let got = table.swarm_for_position(x).map(|s| s.id.get());
+        prop_assert_eq!(got, expected);
+        let via_id = table.lookup(&id).map(|s| s.id.get());
+        prop_assert_eq!(via_id, brute_force(&ids, id.swarm_space()));
+    }
+
+    #[test]
+    fn paths_never_share_an_ip(
+        seed in any::<u64>(),
+        count in 3usize..40,
+        distinct in 1u8..20,
+        ops in proptest::collection::vec(0u8..4, 0..12),
+    ) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let nodes: Vec<ServiceNode> = (0..count)
+            .map(|i| {
+                let b = u8::try_from(i).unwrap();
+                let pk = Ed25519KeyPair::from_seed(&[b; 32]).public_key();
+                let ip = Ipv4Addr::new(10, 1, 0, b % distinct);
+                ServiceNode::new(pk, ip, 443, 20200, SwarmId::new(u64::from(b % 3))).unwrap()
+            })
+            .collect();
+        let mut pool = NodePool::new(PoolConfig::default());
+        pool.apply_seed_answer(nodes.clone(), 0, &mut rng).unwrap();
+        let check = |pool: &NodePool| {
+            let mut seen = HashSet::new();
+            pool.paths().iter().all(|p| p.nodes().len() == 3)
+                && pool.paths().iter().flat_map(|p| p.nodes()).all(|n| seen.insert(n.ip()))
+        };
+        for op in ops {
+            match op {
+                0 => { let _ = pool.ensure_paths(&mut rng); }
+                1 => {
+                    if let Some(id) = pool.paths().first().map(|p| p.id()) {
+                        let _ = pool.on_failure(id, None, b"boom", &mut rng);
+                    }
+                }
+                2 => {
+                    if let Some((id, hop)) = pool.paths().first().and_then(|p| Some((p.id(), *p.nodes().get(1)?.ed25519_pk()))) {
+                        let body = format!("Next node not found: {hop}");
+                        let _ = pool.on_failure(id, Some(502), body.as_bytes(), &mut rng);
+                    }
+                }
+                _ => {
+                    if let Some(dest) = nodes.first() {
+                        if let Some(p) = pool.path_for(Some(dest), &mut rng) {
+                            prop_assert!(!p.contains_ip(dest.ip()));
+                        }
+                    }
+                }
+            }
+            prop_assert!(check(&pool));
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+        let _ = parse_node_list(&bytes);
+        let _ = parse_swarm_answer(&bytes);
+        let _ = parse_service_nodes_bt(&bytes);
+        let _ = parse_active_nodes_bin(&bytes);
+        let _ = BtValue::decode(&bytes);
+        let _ = Frame::decode(&bytes);
+        let _ = RetrieveResponse::parse(&bytes);
+        let _ = parse_batch(&bytes);
+        let _ = session_swarm::response::check_status(421, &bytes);
+        if let Ok(s) = std::str::from_utf8(&bytes) {
+            let _ = s.parse::<SwarmPubkey>();
+            let _ = SwarmId::from_hex(s);
+            let _ = ServiceNode::from_cache_line(s);
+        }
+    }
+
+    #[test]
+    fn json_shaped_inputs_never_panic(
+        ip in "[0-9.]{0,16}",
+        ed in "[0-9a-fA-F]{0,66}",
+        port in any::<i64>(),
+        swarm in any::<i64>(),
+    ) {
+        let text = format!(
+            r#"[{{"pubkey_ed25519":"{ed}","public_ip":"{ip}","storage_port":{port},"swarm_id":{swarm}}}]"#
+        );
+        let _ = parse_node_list(text.as_bytes());
+        let text = format!(r#"{{"snodes":[{{"pubkey_ed25519":"{ed}","ip":"{ip}","port":"{port}"}}],"swarm":"{ed}"}}"#);
+        let _ = parse_swarm_answer(text.as_bytes());
+    }
+
+    #[test]
+    fn bencode_round_trips(items in proptest::collection::vec((any::<i64>(), proptest::collection::vec(any::<u8>(), 0..20)), 0..10)) {
+        let v = BtValue::List(items.iter().flat_map(|(i, b)| [BtValue::Int(i128::from(*i)), BtValue::bytes(b)]).collect());
+        let enc = v.encode();
+        prop_assert_eq!(BtValue::decode(&enc).unwrap(), v);
+        let f = Frame::command(7, "store", enc.clone());
+        prop_assert_eq!(Frame::decode(&f.encode().unwrap()).unwrap(), f);
+    }
+}
