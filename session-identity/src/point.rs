@@ -184,4 +184,23 @@ mod tests {
         let b = curve25519_dalek::constants::ED25519_BASEPOINT_POINT.compress();
         assert!(decode_prime_order(b.as_bytes(), true).is_ok());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn xed_map_fast_and_slow_agree(u in proptest::prelude::any::<[u8; 32]>()) {
+            proptest::prop_assert_eq!(xed_pubkey(&u), xed_pubkey_slow(&u));
+        }
+
+        #[test]
+        fn verify_never_panics(pk in proptest::prelude::any::<[u8; 32]>(),
+                               r in proptest::prelude::any::<[u8; 32]>(),
+                               s in proptest::prelude::any::<[u8; 32]>()) {
+            let mut sig = [0u8; 64];
+            sig[..32].copy_from_slice(&r);
+            sig[32..].copy_from_slice(&s);
+            let _ = verify_strict(&pk, b"m", &sig);
+            let _ = ed_to_x25519(&pk);
+            let _ = scalarmult_noclamp(&Scalar::ONE, &pk);
+        }
+    }
 }
