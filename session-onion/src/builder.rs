@@ -237,7 +237,6 @@ impl OnionRequestBuilder {
         }
         let t = self.enc_type;
         let (d_secret, d_nonce) = destination;
-        let d_key = LayerKey::derive_as_client(t, &d_secret, self.destination.x25519())?;
         let (inner, mut route, format, dest_ed) = match &self.destination {
             Destination::ServiceNode(n) => {
                 let mut headers = BTreeMap::new();
@@ -257,19 +256,20 @@ impl OnionRequestBuilder {
                 (self.payload.clone(), route, s.format(), None)
             }
         };
-        let mut ciphertext = d_key.seal(&d_nonce, &inner)?;
-        drop(d_key);
         let pending =
             PendingResponse::new(t, &d_secret, self.destination.x25519(), format, dest_ed)?;
+        let mut ciphertext = pending.layer_key().seal(&d_nonce, &inner)?;
         let mut ephemeral = d_secret.public_key();
         drop(d_secret);
         for (hop, (secret, nonce)) in self.path.iter().zip(path).rev() {
             route.insert("enc_type", Value::from(t.as_str()));
             route.insert("ephemeral_key", Value::from(ephemeral.to_string()));
             let data = zeroize::Zeroizing::new(encode_frame(&ciphertext, &sorted_json(route))?);
-            let key = LayerKey::derive_as_client(t, &secret, &hop.x25519)?;
-            ciphertext = key.seal(&nonce, &data)?;
             ephemeral = secret.public_key();
+            let shared = secret.diffie_hellman(&hop.x25519)?;
+            drop(secret);
+            let key = LayerKey::from_shared(t, &shared, &ephemeral, &hop.x25519);
+            ciphertext = key.seal(&nonce, &data)?;
             route = BTreeMap::new();
             route.insert("destination", Value::from(hop.ed25519.to_string()));
             if ciphertext.len() > MAX_REQUEST_SIZE {

@@ -142,7 +142,7 @@ impl LayerKey {
         Ok(Self::from_shared(enc_type, &shared, client, server))
     }
 
-    fn from_shared(
+    pub(crate) fn from_shared(
         enc_type: EncType,
         shared: &[u8; 32],
         client: &X25519PublicKey,

@@ -64,22 +64,23 @@ impl PendingResponse {
         format: ReplyFormat,
         destination: Option<Ed25519PublicKey>,
     ) -> Result<Self> {
-        let key = LayerKey::derive_as_client(enc_type, ephemeral, destination_x25519)?;
-        let fallback = if enc_type == EncType::XChaCha20 {
-            Some(LayerKey::derive_as_client(
-                EncType::AesGcm,
-                ephemeral,
-                destination_x25519,
-            )?)
-        } else {
-            None
-        };
+        let shared = ephemeral.diffie_hellman(destination_x25519)?;
+        let ephemeral_pk = ephemeral.public_key();
+        let key = LayerKey::from_shared(enc_type, &shared, &ephemeral_pk, destination_x25519);
+        let fallback = (enc_type == EncType::XChaCha20).then(|| {
+            LayerKey::from_shared(EncType::AesGcm, &shared, &ephemeral_pk, destination_x25519)
+        });
         Ok(Self {
             key,
             fallback,
             format,
             destination,
         })
+    }
+
+    /// The destination layer's key (the builder seals the destination layer with it).
+    pub(crate) fn layer_key(&self) -> &LayerKey {
+        &self.key
     }
 
     /// The pending state for a destination-layer ephemeral secret, for test vectors.
