@@ -141,6 +141,7 @@ pub struct OnionRequestBuilder {
     destination: Destination,
     payload: Vec<u8>,
     enc_type: EncType,
+    base64_reply: bool,
 }
 
 /// Secret values of one layer: ephemeral secret and nonce.
@@ -166,6 +167,7 @@ impl OnionRequestBuilder {
             destination,
             payload: payload.into(),
             enc_type: EncType::XChaCha20,
+            base64_reply: true,
         }
     }
 
@@ -174,6 +176,15 @@ impl OnionRequestBuilder {
     #[must_use]
     pub fn enc_type(mut self, enc_type: EncType) -> Self {
         self.enc_type = enc_type;
+        self
+    }
+
+    /// For a service-node destination: whether its encrypted reply comes base64-encoded (the
+    /// default, needed over HTTPS) or as raw bytes (`"base64": false`, fine over QUIC). The
+    /// [`PendingResponse`] reads either.
+    #[must_use]
+    pub fn base64_reply(mut self, base64: bool) -> Self {
+        self.base64_reply = base64;
         self
     }
 
@@ -241,6 +252,9 @@ impl OnionRequestBuilder {
             Destination::ServiceNode(n) => {
                 let mut headers = BTreeMap::new();
                 headers.insert("headers", Value::from(""));
+                if !self.base64_reply {
+                    headers.insert("base64", Value::from(false));
+                }
                 let inner = encode_frame(&self.payload, &sorted_json(headers))?;
                 let mut route = BTreeMap::new();
                 route.insert("destination", Value::from(n.ed25519.to_string()));

@@ -829,6 +829,98 @@ mod tests {
     }
 
     #[test]
+    fn relay_message_edge_cases() {
+        let mut m = b"d4:data1:x13:ephemeral_key32:".to_vec();
+        m.extend_from_slice(&[9u8; 32]);
+        m.extend_from_slice(b"6:hop_noi-5ee");
+        let l = IncomingLayer::decode_relay_message(&m).unwrap();
+        assert_eq!(
+            (l.hop_no(), l.enc_type(), l.blob()),
+            (1, EncType::AesGcm, &b"x"[..])
+        );
+        // Missing key, short key, unsorted keys, bad enc_type.
+        for bad in [
+            &b"d4:data1:xe"[..],
+            b"d4:data1:x13:ephemeral_key1:xe",
+            b"d6:hop_noi1e4:data1:xe",
+            b"le",
+        ] {
+            assert!(IncomingLayer::decode_relay_message(bad).is_err());
+        }
+        let mut m = b"d4:data1:x8:enc_type3:rot13:ephemeral_key32:".to_vec();
+        m.extend_from_slice(&[9u8; 32]);
+        m.push(b'e');
+        assert!(matches!(
+            IncomingLayer::decode_relay_message(&m),
+            Err(Error::UnsupportedEncType)
+        ));
+        // Frames: hop_no clamps at 0, limit 15, ephemeral_key must be hex.
+        let f = |json: &str| encode_frame(b"ct", json.as_bytes()).unwrap();
+        let k = "ab".repeat(32);
+        let l =
+            IncomingLayer::parse_frame(&f(&format!(r#"{{"ephemeral_key":"{k}","hop_no":-3}}"#)))
+                .unwrap();
+        assert_eq!(l.hop_no(), 0);
+        assert!(matches!(
+            IncomingLayer::parse_frame(&f(&format!(r#"{{"ephemeral_key":"{k}","hop_no":16}}"#))),
+            Err(Error::TooManyHops)
+        ));
+        assert!(IncomingLayer::parse_frame(&f(r#"{"ephemeral_key":"zz"}"#)).is_err());
+        assert!(
+            IncomingLayer::parse_frame(&f(&format!(r#"{{"ephemeral_key":"{k}","enc_type":"x"}}"#)))
+                .is_err()
+        );
+        let big = vec![0u8; MAX_REQUEST_SIZE + 1];
+        assert!(matches!(
+            IncomingLayer::parse_frame(&big),
+            Err(Error::TooLarge)
+        ));
+    }
+
+    #[test]
+    fn nodes_peel_legacy_cbc_layers_and_honour_reply_flags() {
+        use rand_core::SeedableRng as _;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let node = NodeKeys::new(X25519SecretKey::from_bytes(&[5; 32]));
+        let client = X25519SecretKey::from_bytes(&[6; 32]);
+        for (t, flags) in [
+            (EncType::AesCbc, r#"{"headers":[]}"#),
+            (
+                EncType::AesGcm,
+                r#"{"headers":{},"json":true,"base64":false}"#,
+            ),
+        ] {
+            let key = LayerKey::derive_as_client(t, &client, node.public_key()).unwrap();
+            let inner =
+                encode_frame(br#"{"method":"info","params":{}}"#, flags.as_bytes()).unwrap();
+            let layer =
+                IncomingLayer::new(key.encrypt(&mut rng, &inner), client.public_key(), t, 1);
+            let peeled = node.peel(&layer).unwrap();
+            let Decision::Accept(Route::Final(f)) = peeled.decision() else {
+                panic!()
+            };
+            assert_eq!(f.rpc().unwrap().method, "info");
+            let reply =
+                peeled.final_reply(&mut rng, 200, ReplyBody::Json(serde_json::json!({"a": 1})));
+            let plain = if f.base64() {
+                use base64::Engine as _;
+                let ct = base64::engine::general_purpose::STANDARD
+                    .decode(&reply)
+                    .unwrap();
+                key.decrypt(&ct).unwrap()
+            } else {
+                key.decrypt(&reply).unwrap()
+            };
+            let expected = if f.json() {
+                r#"{"body":{"a":1},"status":200}"#
+            } else {
+                r#"{"body":"{\"a\":1}","status":200}"#
+            };
+            assert_eq!(String::from_utf8(plain).unwrap(), expected);
+        }
+    }
+
+    #[test]
     fn route_classification() {
         let f = |json: &str| encode_frame(b"ct", json.as_bytes()).unwrap();
         assert!(matches!(

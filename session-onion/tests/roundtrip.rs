@@ -57,7 +57,8 @@ fn round_trip(rng: &mut ChaCha20Rng, hops: usize, enc: EncType, dest: Dest, payl
         destination,
         payload.to_vec(),
     )
-    .enc_type(enc);
+    .enc_type(enc)
+    .base64_reply(rng.next_u32() % 2 == 0);
     let (frame, pending) = builder.build(rng).unwrap();
 
     // The guard gets the frame; later nodes get the node-to-node message (or, every other hop,
