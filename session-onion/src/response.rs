@@ -184,9 +184,13 @@ impl PendingResponse {
                 }
             }
             ReplyFormat::ServiceNode => parse_json_reply(&plain)?,
-            ReplyFormat::ServerV3 => match parse_json_reply(&plain) {
-                Ok(r) => r,
-                Err(_) => Response {
+            // A v3 server answers a 2xx with the bare body (any bytes, possibly JSON with its own
+            // `status` field) and anything else with `{"status_code": N}`.
+            ReplyFormat::ServerV3 => match serde_json::from_slice::<Value>(&plain) {
+                Ok(Value::Object(m)) if m.get("status_code").is_some_and(Value::is_u64) => {
+                    parse_json_reply(&plain)?
+                }
+                _ => Response {
                     status: 200,
                     headers: Map::new(),
                     body: plain,

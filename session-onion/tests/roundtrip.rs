@@ -7,7 +7,7 @@
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
 use session_onion::{
     Decision, Destination, Ed25519KeyPair, EncType, Error, HttpRequest, IncomingLayer, NodeKeys,
     OnionRequestBuilder, PendingResponse, Rejection, ReplyBody, Retry, Route, ServerDestination,
@@ -109,18 +109,9 @@ fn round_trip(rng: &mut ChaCha20Rng, hops: usize, enc: EncType, dest: Dest, payl
                             .into_bytes()
                     }
                 };
-                let response = pending.decrypt_response(200, &reply);
-                let body = match response {
-                    Ok(r) => r.body,
-                    // A v3 payload that happens to be JSON with a status is read as such.
-                    Err(Error::Destination(d)) => d.response().body.clone(),
-                    Err(e) => panic!("{e:?}"),
-                };
-                if matches!(dest, Dest::ServerV4)
-                    || serde_json::from_slice::<Value>(payload).is_err()
-                {
-                    assert_eq!(body, payload);
-                }
+                let response = pending.decrypt_response(200, &reply).unwrap();
+                assert_eq!(response.status, 200);
+                assert_eq!(response.body, payload);
                 return;
             }
             other => panic!("hop {i}: unexpected {other:?}"),
@@ -306,6 +297,30 @@ fn server_target_filter_and_v4_payloads() {
     assert_eq!(&req[..], &payload[..]);
     let r = parse_v4_response(&encode_v4_response(201, &Map::new(), b"")).unwrap();
     assert_eq!(r.code, 201);
+
+    // A v3 server reports a failure as {"status_code": N}.
+    let v3 = ServerDestination::new("h", *server.public_key()).target("/loki/v3/lsrpc");
+    let payload = HttpRequest::new("GET", "/x").to_v3();
+    let (frame, pending) =
+        OnionRequestBuilder::new(vec![a.public], Destination::Server(v3), payload)
+            .enc_type(EncType::AesGcm)
+            .build(&mut rng)
+            .unwrap();
+    let peeled = a.keys.peel_frame(&frame).unwrap();
+    let Decision::Accept(Route::RelayToServer(s)) = peeled.decision() else {
+        panic!()
+    };
+    let (_, reply_key) = server
+        .open(&IncomingLayer::parse_frame(s.post_body()).unwrap())
+        .unwrap();
+    let ct = reply_key.encrypt(&mut rng, br#"{"status_code":404}"#);
+    use base64::Engine as _;
+    let reply = base64::engine::general_purpose::STANDARD.encode(ct);
+    let err = pending.decrypt_response(200, reply.as_bytes()).unwrap_err();
+    let Error::Destination(d) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!((d.status(), err.retry()), (404, Retry::Never));
 }
 
 fn any_enc() -> impl Strategy<Value = EncType> {
