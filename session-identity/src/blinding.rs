@@ -57,9 +57,8 @@ pub fn blind15_ids(
     account_id: &AccountId,
     server_pk: &X25519PublicKey,
 ) -> Result<[Blinded15Id; 2]> {
-    let ed = account_id.validate()?;
-    let pos =
-        Blinded15Id::from_key_bytes(&point::scalarmult_noclamp(&k15(server_pk), ed.as_bytes())?);
+    let ed = account_id.validated_point()?;
+    let pos = Blinded15Id::from_key_bytes(&point::mul_prime_order(&k15(server_pk), &ed)?);
     Ok([pos, pos.with_flipped_sign()])
 }
 
@@ -80,9 +79,9 @@ pub fn blind15_id_from_ed25519(
 /// # Errors
 /// [`Error::InvalidPoint`] if the Account ID's key is not a canonical u of a prime-order point.
 pub fn blind25_id(account_id: &AccountId, server_pk: &X25519PublicKey) -> Result<Blinded25Id> {
-    let ed = account_id.validate()?;
+    let ed = account_id.validated_point()?;
     let k = k25(&account_id.x25519_public_key(), server_pk);
-    point::scalarmult_noclamp(&k, ed.as_bytes()).map(|k| Blinded25Id::from_key_bytes(&k))
+    point::mul_prime_order(&k, &ed).map(|k| Blinded25Id::from_key_bytes(&k))
 }
 
 /// The 25-blinded id of a known Ed25519 public key of either sign (`25 ‖ k25·|A|`).
@@ -93,10 +92,15 @@ pub fn blind25_id_from_ed25519(
     ed25519_pk: &Ed25519PublicKey,
     server_pk: &X25519PublicKey,
 ) -> Result<Blinded25Id> {
-    let x = ed25519_pk.to_x25519()?;
-    let k = k25(&x, server_pk);
-    point::scalarmult_noclamp(&k, ed25519_pk.to_positive().as_bytes())
-        .map(|k| Blinded25Id::from_key_bytes(&k))
+    // One decode serves both the X25519 conversion (any y encoding, as libsodium) and the
+    // multiplication by |A| (canonical y required, as libsodium's noclamp multiplication).
+    let a = point::decode_prime_order(ed25519_pk.as_bytes(), false)?;
+    if !point::is_canonical_y(ed25519_pk.as_bytes()) {
+        return Err(Error::InvalidPoint);
+    }
+    let x = X25519PublicKey::from_bytes(&a.to_montgomery().to_bytes());
+    let abs = if ed25519_pk.is_negative() { -a } else { a };
+    point::mul_prime_order(&k25(&x, server_pk), &abs).map(|k| Blinded25Id::from_key_bytes(&k))
 }
 
 /// Whether a 15- or 25-blinded id belongs to an Account ID on a server: either candidate for

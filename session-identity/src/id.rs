@@ -242,12 +242,17 @@ impl AccountId {
     /// # Errors
     /// [`Error::InvalidPoint`] otherwise.
     pub fn validate(&self) -> Result<Ed25519PublicKey> {
+        self.validated_point()
+            .map(|p| Ed25519PublicKey::from_bytes(&p.compress().to_bytes()))
+    }
+
+    /// [`AccountId::validate`], returning the decoded point.
+    pub(crate) fn validated_point(&self) -> Result<curve25519_dalek::edwards::EdwardsPoint> {
         if self.0[31] & 0x80 != 0 || !crate::point::is_canonical_y(&self.0) {
             return Err(Error::InvalidPoint);
         }
         let ed = self.x25519_public_key().to_ed25519_positive();
-        ed.validate()?;
-        Ok(ed)
+        crate::point::decode_prime_order(ed.as_bytes(), true)
     }
 }
 

@@ -45,7 +45,12 @@ pub(crate) fn ed_to_x25519(bytes: &[u8; 32]) -> Result<[u8; 32]> {
 /// libsodium `crypto_scalarmult_ed25519_noclamp(n, P)`: rejects a non-canonical, small-order,
 /// off-curve or non-prime-order P, a zero scalar and an identity result.
 pub(crate) fn scalarmult_noclamp(n: &Scalar, p: &[u8; 32]) -> Result<[u8; 32]> {
-    let point = decode_prime_order(p, true)?;
+    mul_prime_order(n, &decode_prime_order(p, true)?)
+}
+
+/// `n·P` for a point already checked by [`decode_prime_order`] (with `canonical`): rejects a
+/// zero scalar and an identity result, as libsodium's noclamp multiplication does.
+pub(crate) fn mul_prime_order(n: &Scalar, point: &EdwardsPoint) -> Result<[u8; 32]> {
     if *n == Scalar::ZERO {
         return Err(Error::InvalidPoint);
     }
