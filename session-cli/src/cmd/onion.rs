@@ -75,13 +75,19 @@ pub(crate) fn route_fields(route: &Route) -> Map<String, Value> {
 }
 
 fn peel(node_secret: &str) -> anyhow::Result<ExitCode> {
-    let secret = session_identity::encoding::hex_array::<32>(node_secret.trim())
-        .map_err(|e| anyhow::anyhow!("--node-secret must be 64 hex digits: {e}"))?;
-    let node = NodeKeys::new(X25519SecretKey::from_bytes(&secret));
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .context("reading stdin")?;
+    println!("{}", peel_json(node_secret, &input)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON object `session onion peel` prints for one frame (hex).
+fn peel_json(node_secret: &str, input: &str) -> anyhow::Result<Value> {
+    let secret = session_identity::encoding::hex_array::<32>(node_secret.trim())
+        .map_err(|e| anyhow::anyhow!("--node-secret must be 64 hex digits: {e}"))?;
+    let node = NodeKeys::new(X25519SecretKey::from_bytes(&secret));
     let frame = hex::decode(input.trim()).context("stdin is not hex")?;
     let layer = IncomingLayer::parse_frame(&frame).context("cannot parse the request frame")?;
     let (plaintext, _reply_key) = node.open(&layer).context("cannot decrypt the layer")?;
@@ -117,6 +123,66 @@ fn peel(node_secret: &str) -> anyhow::Result<ExitCode> {
             out.insert("error".into(), e.to_string().into());
         }
     }
-    println!("{}", Value::Object(out));
-    Ok(ExitCode::SUCCESS)
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Peels every derived onion of the vectors hop by hop with the node secrets of their
+    /// `intermediate` section, following `next_frame`, and checks each layer's plaintext.
+    #[test]
+    fn peels_the_derived_onions_hop_by_hop() {
+        let vectors: Vec<Value> =
+            serde_json::from_str(include_str!("../../../vectors/onion.json")).unwrap();
+        let mut checked = 0;
+        for v in vectors
+            .iter()
+            .filter(|v| v["kind"] == "onion_request_build")
+        {
+            let id = v["id"].as_str().unwrap();
+            let mid = &v["intermediate"];
+            let mut frame = v["expected"]["request"].as_str().unwrap().to_owned();
+            let layers = mid["path_layers"].as_array().unwrap();
+            let sks = mid["path_x25519_sks"].as_array().unwrap();
+            for (i, (layer, sk)) in layers.iter().zip(sks).enumerate() {
+                let out = super::peel_json(sk.as_str().unwrap(), &format!(" {frame}\n")).unwrap();
+                assert_eq!(out["plaintext"], layer["plaintext"], "{id} hop {i}");
+                assert_eq!(
+                    out["layer_client_x25519_pk"], layer["client_x25519_pk"],
+                    "{id} hop {i}"
+                );
+                assert_eq!(out["enc_type"], v["inputs"]["enc_type"], "{id} hop {i}");
+                match out["route"].as_str().unwrap() {
+                    "relay_to_node" => frame = out["next_frame"].as_str().unwrap().to_owned(),
+                    "relay_to_server" => {
+                        assert_eq!(i + 1, layers.len(), "{id}");
+                        assert_eq!(out["blob"], mid["destination_layer"]["ciphertext"], "{id}");
+                        assert_eq!(out["host"], v["inputs"]["destination"]["host"], "{id}");
+                    }
+                    other => panic!("{id} hop {i}: route {other}"),
+                }
+            }
+            if v["inputs"]["destination"]["type"] == "snode" {
+                let sk = mid["destination_x25519_sk"].as_str().unwrap();
+                let out = super::peel_json(sk, &frame).unwrap();
+                assert_eq!(out["route"], "final", "{id}");
+                assert_eq!(
+                    out["plaintext"], mid["destination_layer"]["plaintext"],
+                    "{id}"
+                );
+                assert_eq!(out["blob"], v["inputs"]["payload"], "{id}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 4);
+    }
+
+    #[test]
+    fn rejects_bad_input() {
+        assert!(super::peel_json("00", "00").is_err());
+        assert!(super::peel_json(&"11".repeat(32), "zz").is_err());
+        assert!(super::peel_json(&"11".repeat(32), "01000000").is_err());
+    }
 }
