@@ -98,3 +98,40 @@ pub(crate) fn read_stdin_text() -> anyhow::Result<Zeroizing<String>> {
         .context("cannot read stdin")?;
     Ok(text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_forms() {
+        let short = parse_seed_input(" 000102030405060708090a0b0c0d0e0f\n").unwrap();
+        assert!(short.recovery.is_some());
+        assert_eq!(
+            short.keypair.account_id().to_string(),
+            "05ca03b8e369aeeb69fd260c2957d37b232db17a60db7a39bca9f0c0a6be135c1a"
+        );
+        let long =
+            parse_seed("4CB76FDC6D32278E3F83DBF608360ECC6B65727934B85D2FB86862FF98C46AB7").unwrap();
+        assert_eq!(
+            long.public_key().to_string(),
+            "8862834829a87e0afadfed763fa8785e893dbde7f2c001ff1071aa55005c347f"
+        );
+        let e = parse_seed("abc").unwrap_err().to_string();
+        assert!(e.contains("got 3 characters"), "{e}");
+        let e = parse_seed(&"zz".repeat(16)).unwrap_err().to_string();
+        assert!(e.contains("must be hex"), "{e}");
+    }
+
+    #[test]
+    fn account_id_messages() {
+        assert!(parse_account_id(&format!("05{}", "ab".repeat(32))).is_ok());
+        let e = parse_account_id(&format!("15{}", "ab".repeat(32)))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("starts with 05"), "{e}");
+        let e = parse_account_id("05ab").unwrap_err().to_string();
+        assert!(e.contains("66 hex characters"), "{e}");
+        assert!(parse_x25519_public("ab", "--server").is_err());
+    }
+}

@@ -27,7 +27,8 @@ enum IdCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Restore an account from its 13-word recovery phrase, read from stdin.
+    /// Restore an account from its 13-word recovery phrase read from stdin (or the 32 hex
+    /// characters of the recovery QR code).
     Restore {
         /// One JSON object: `account_id`, `ed25519_pk`, `x25519_pk`, `mnemonic`, `seed16`.
         #[arg(long)]
@@ -116,6 +117,13 @@ fn restore_from_stdin() -> anyhow::Result<Seed> {
 }
 
 fn restore(phrase: &str) -> anyhow::Result<Seed> {
+    // The recovery QR code carries the 16-byte seed as 32 hex characters (identity.md §1.4).
+    let trimmed = phrase.trim();
+    if trimmed.len() == 32 && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let bytes: Zeroizing<[u8; 16]> =
+            Zeroizing::new(session_identity::encoding::hex_array(trimmed)?);
+        return Ok(Seed::from_bytes(&bytes));
+    }
     Seed::from_mnemonic(phrase).map_err(|e| match e {
         Error::InvalidWordCount => anyhow::anyhow!(
             "a recovery phrase has exactly 13 words; got {}",
@@ -259,5 +267,7 @@ mod tests {
             seed.as_bytes(),
             &core::array::from_fn::<u8, 16, _>(|i| i as u8)
         );
+        let qr = restore("000102030405060708090A0B0C0D0E0F\n").unwrap();
+        assert_eq!(qr, seed);
     }
 }
