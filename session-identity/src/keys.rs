@@ -280,6 +280,21 @@ impl X25519SecretKey {
         Self(*bytes)
     }
 
+    /// The X25519 secret of an Ed25519 secret given as the 32-byte seed or the 64-byte
+    /// `seed ‖ pk`: `clamp(SHA-512(seed)[0..32])` (libsodium
+    /// `crypto_sign_ed25519_sk_to_curve25519`), without computing any public key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLength`] for any other length.
+    pub fn from_ed25519_secret(secret: &[u8]) -> Result<Self> {
+        use sha2::Digest as _;
+        let seed = seed_from_secret(secret)?;
+        let h = Zeroizing::new(<[u8; 64]>::from(sha2::Sha512::digest(seed.as_ref())));
+        let mut x = Zeroizing::new([0u8; 32]);
+        x.copy_from_slice(&h[..32]);
+        Ok(Self(curve25519_dalek::scalar::clamp_integer(*x)))
+    }
+
     /// A fresh random key (clamped).
     pub fn generate(rng: &mut (impl CryptoRng + RngCore)) -> Self {
         let mut b = [0u8; 32];
@@ -539,6 +554,9 @@ mod tests {
         assert_eq!(kp.recompute_public(), kp.public_key().to_bytes());
         assert_eq!(kp.public_key().to_x25519().unwrap(), kp.x25519_public());
         assert_eq!(kp.x25519_secret().public_key(), kp.x25519_public());
+        let x = X25519SecretKey::from_ed25519_secret(kp.to_libsodium_secret().as_ref()).unwrap();
+        assert_eq!(&x, kp.x25519_secret());
+        assert_eq!(X25519SecretKey::from_ed25519_secret(kp.seed()).unwrap(), x);
         let sig = kp.sign(b"hello");
         assert!(kp.public_key().verify(b"hello", &sig).is_ok());
         assert_eq!(
