@@ -151,8 +151,9 @@ impl PendingResponse {
         Err(last)
     }
 
-    /// Reads the reply to the onion request: `status` is the HTTP status (or QUIC error code)
-    /// the edge node answered with, `body` the response body.
+    /// Reads the reply to the onion request: `status` is the HTTP status the edge node answered
+    /// with (200 for a normal QUIC reply; for a QUIC *error* reply any non-200 value — the code in
+    /// its `"<code> <reason>\n\n"` prefix is used), `body` the response body.
     ///
     /// # Errors
     /// - [`Error::Path`]: a non-200 `status` — a node on the path answered in plain text
