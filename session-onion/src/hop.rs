@@ -94,6 +94,27 @@ impl fmt::Debug for LayerKey {
 }
 
 impl LayerKey {
+    /// A new layer towards `server`: generates a fresh ephemeral X25519 key, derives the layer
+    /// key, and drops (zeroizes) the ephemeral secret. Returns the ephemeral public key (to send
+    /// as `ephemeral_key`) and the layer key.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] when `server` is a degenerate key.
+    pub fn new_ephemeral(
+        rng: &mut (impl CryptoRng + RngCore),
+        enc_type: EncType,
+        server: &X25519PublicKey,
+    ) -> Result<(X25519PublicKey, Self)> {
+        let secret = X25519SecretKey::generate(rng);
+        let public = secret.public_key();
+        let shared = secret.diffie_hellman(server)?;
+        drop(secret);
+        Ok((
+            public,
+            Self::from_shared(enc_type, &shared, &public, server),
+        ))
+    }
+
     /// The key as the layer's creator computes it: `client_secret` is the layer's ephemeral
     /// secret, `server` the recipient's static X25519 key.
     ///
@@ -318,6 +339,17 @@ mod tests {
         }
         assert!("AES-GCM".parse::<EncType>().is_err());
         assert_eq!(EncType::default().as_str(), "aes-gcm");
+    }
+
+    #[test]
+    fn ephemeral_layers_reach_the_server() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+        let server = sk(6);
+        let (eph, key) =
+            LayerKey::new_ephemeral(&mut rng, EncType::XChaCha20, &server.public_key()).unwrap();
+        let ct = key.encrypt(&mut rng, b"layer");
+        let at_server = LayerKey::derive_as_server(EncType::XChaCha20, &server, &eph).unwrap();
+        assert_eq!(at_server.decrypt(&ct).unwrap(), b"layer");
     }
 
     #[test]
