@@ -256,11 +256,34 @@ pub fn is_target_allowed(target: &str) -> bool {
 }
 
 /// The destination layer of a request to a service node: the RPC body and the reply flags.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct FinalRequest {
     body: Vec<u8>,
     json: bool,
     base64: bool,
+}
+
+// Debug shows sizes, never request contents.
+impl fmt::Debug for FinalRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinalRequest")
+            .field("body_len", &self.body.len())
+            .field("json", &self.json)
+            .field("base64", &self.base64)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ServerRelay {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerRelay")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("protocol", &self.protocol)
+            .field("target", &self.target)
+            .field("blob_len", &self.blob_len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl FinalRequest {
@@ -310,7 +333,7 @@ pub struct RpcRequest {
 }
 
 /// A layer whose recipient must POST it to an HTTP server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ServerRelay {
     host: String,
     port: u16,
