@@ -15,6 +15,9 @@ pub mod proto;
 mod session;
 mod symmetric;
 
+/// The protobuf runtime of [`proto`] (for `prost::Message::encode_to_vec` / `decode`).
+pub use prost;
+
 pub use attachment::{EncryptedAttachment, decrypt_attachment, encrypt_attachment};
 pub use blinded::{
     BlindedId, BlindedMessage, decrypt_from_blinded_recipient, encrypt_for_blinded_recipient,

@@ -72,11 +72,11 @@ fn seal_nonce(epk: &X25519PublicKey, recipient: &X25519PublicKey) -> Result<[u8;
     )?)
 }
 
-/// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`.
+/// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`. The
+/// recipient key must be a canonical prime-order point ([`recipient_key`]): `crypto_box`
+/// reduces the clamped scalar mod ℓ, which gives libsodium's result exactly on such points (and
+/// never an all-zero shared secret).
 fn seal(esk: &X25519SecretKey, recipient: &X25519PublicKey, plaintext: &[u8]) -> Result<Vec<u8>> {
-    // libsodium refuses an all-zero shared secret; check it with an exact X25519.
-    esk.diffie_hellman(recipient)
-        .map_err(|_| Error::InvalidPoint)?;
     let epk = esk.public_key();
     let nonce = seal_nonce(&epk, recipient)?;
     let sbox = SalsaBox::new(
@@ -265,6 +265,20 @@ mod tests {
         assert_eq!(got.sender_ed25519, alice.public_key());
         assert_eq!(decrypt_incoming(&carol, &ct), Err(Error::DecryptionFailed));
         assert_eq!(decrypt_incoming(&bob, &ct[..143]), Err(Error::TooShort));
+    }
+
+    #[test]
+    fn invalid_recipient_keys_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let alice = kp(1);
+        // u = 0 (small order) and u = 2^255 - 1 (non-canonical) are no Ed25519 identity's key.
+        for key in [[0u8; 32], [0xffu8; 32]] {
+            let id = AccountId::from_x25519(&X25519PublicKey::from_bytes(&key));
+            assert_eq!(
+                encrypt_for_recipient(&mut rng, &alice, &id, b"x"),
+                Err(Error::InvalidPoint)
+            );
+        }
     }
 
     #[test]
