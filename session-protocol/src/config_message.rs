@@ -61,7 +61,7 @@ pub fn wrap_config(own: &Ed25519KeyPair, kind: Kind, seqno: i64, data: &[u8]) ->
 ///
 /// # Errors
 /// The framing errors of [`parse_stored_message`]; the errors of
-/// [`decrypt_incoming`](crate::decrypt_incoming); [`Error::Unexpected`] when the sender is not
+/// [`decrypt_incoming`]; [`Error::Unexpected`] when the sender is not
 /// oneself or the config kind differs; [`Error::InvalidPadding`];
 /// [`Error::MalformedProtobuf`] for a `Content` that does not decode;
 /// [`Error::MissingField`] without a `sharedConfigMessage`.
