@@ -595,6 +595,17 @@ mod tests {
         );
     }
 
+    #[test]
+    fn deterministic_junk_is_libsodiums() {
+        // libsodium randombytes_buf_deterministic(100, seed = 00 01 … 1f), via PyNaCl.
+        let seed: [u8; 32] = core::array::from_fn(|i| i as u8);
+        let want = "0d8e6cc68715648926732e7ea73250cfaf2d58422083904c841a8ba33b986111f346ba50723a68ae\
+                    283524a6bded09f83be6b80595856f72e25b86918e8b114bafb94bc8abedd73daab454576b7c58\
+                    33eb0bf982a1bb4587a5c970ff0810ca3b791d7e12";
+        let want: String = want.split_whitespace().collect();
+        assert_eq!(hex::encode(deterministic_random_bytes(&seed, 100)), want);
+    }
+
     proptest::proptest! {
         #[test]
         fn decrypt_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
