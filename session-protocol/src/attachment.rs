@@ -191,4 +191,15 @@ mod tests {
             Err(Error::TooShort)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn decrypt_never_panics(
+            blob in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            size in proptest::option::of(0usize..300),
+        ) {
+            let _ = decrypt_attachment(&blob, &[7u8; 64], None, size);
+            let _ = decrypt_attachment(&blob, &[7u8; 63], Some(&[0u8; 32]), size);
+        }
+    }
 }

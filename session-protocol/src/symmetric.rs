@@ -269,4 +269,17 @@ mod tests {
             Err(Error::InvalidParameter)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn decryptors_never_panic(
+            data in proptest::collection::vec(proptest::num::u8::ANY, 0..200),
+            key in proptest::collection::vec(proptest::num::u8::ANY, 30..34),
+        ) {
+            let _ = decrypt_xchacha20(&key, &data);
+            let _ = decrypt_push_notification(&data, &key);
+            let _ = decrypt_config(&data, &[1; 32], "d");
+            let _ = decrypt_ons_response("name", &data, Some(&key[..key.len().min(24)]));
+        }
+    }
 }
