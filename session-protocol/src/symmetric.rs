@@ -201,11 +201,15 @@ pub fn decrypt_ons_response(
             use crypto_secretbox::{KeyInit as _, XSalsa20Poly1305};
             let params = argon2::Params::new(ONS_ARGON2_M_KIB, ONS_ARGON2_T, 1, Some(32))
                 .map_err(|_| Error::InvalidParameter)?;
-            let argon =
-                argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+            let argon = argon2::Argon2::new(
+                argon2::Algorithm::Argon2id,
+                argon2::Version::V0x13,
+                params.clone(),
+            );
             let mut key = Zeroizing::new([0u8; 32]);
+            let blocks = vec![argon2::Block::default(); params.block_count()];
             argon
-                .hash_password_into(name.as_bytes(), &[0u8; 16], &mut *key)
+                .hash_password_into_with_memory(name.as_bytes(), &[0u8; 16], &mut *key, blocks)
                 .map_err(|_| Error::InvalidParameter)?;
             let cipher = XSalsa20Poly1305::new((&*key).into());
             let nonce = crypto_secretbox::Nonce::default();
