@@ -19,6 +19,9 @@ pub(crate) struct EncryptArgs {
     /// The recipient's Account ID (66 hex characters starting with 05).
     #[arg(long, value_name = "ACCOUNT_ID")]
     to: String,
+    /// Print one JSON object `{"ciphertext"}` (hex) instead of the bare hex.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `session decrypt`.
@@ -44,7 +47,11 @@ pub(crate) fn encrypt(args: EncryptArgs) -> anyhow::Result<ExitCode> {
         .context("cannot read stdin")?;
     let ct = session_protocol::encrypt_for_recipient(&mut rand_core::OsRng, &sender, &to, &message)
         .with_context(|| format!("cannot encrypt for {}", args.to.trim()))?;
-    println!("{}", hex::encode(ct));
+    if args.json {
+        println!("{}", serde_json::json!({ "ciphertext": hex::encode(ct) }));
+    } else {
+        println!("{}", hex::encode(ct));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
