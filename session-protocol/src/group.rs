@@ -426,13 +426,22 @@ pub struct ReceivedGroupKey {
 }
 
 /// Who reads a key message.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum KeyReader<'a> {
     /// A member, with their own Ed25519 key pair (tries every `"k"` entry).
     Member(&'a Ed25519KeyPair),
     /// An admin, with the group's Ed25519 seed (opens `"K"`).
     Admin(&'a [u8; 32]),
+}
+
+impl std::fmt::Debug for KeyReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyReader::Member(kp) => f.debug_tuple("Member").field(kp).finish(),
+            KeyReader::Admin(_) => f.debug_tuple("Admin").finish_non_exhaustive(),
+        }
+    }
 }
 
 /// Reads the group key from a key message (libsession `Keys::load_key_message`, for

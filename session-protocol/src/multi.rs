@@ -14,13 +14,23 @@ use session_bencode::{self as bencode, Value};
 const MAX_DOMAIN_KEY: usize = 64;
 
 /// The messages of a multi-recipient encryption: one for everybody, or one per recipient.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub enum MultiMessages<'a> {
     /// The same message for every recipient.
     Same(&'a [u8]),
     /// `messages[i]` for `recipients[i]` (the lengths must match).
     PerRecipient(&'a [&'a [u8]]),
+}
+
+impl std::fmt::Debug for MultiMessages<'_> {
+    /// Lengths only: the messages are plaintext.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MultiMessages::Same(m) => write!(f, "Same({} bytes)", m.len()),
+            MultiMessages::PerRecipient(ms) => write!(f, "PerRecipient({} messages)", ms.len()),
+        }
+    }
 }
 
 impl<'a> MultiMessages<'a> {
