@@ -16,6 +16,8 @@ use session_bencode::{self as bencode, Value};
 /// The largest plaintext a group message may carry (libsession
 /// `MAX_PLAINTEXT_MESSAGE_SIZE`), also the decompression cap.
 pub const MAX_GROUP_PLAINTEXT: usize = 1_000_000;
+/// The largest padding multiple accepted (a bigger one would only waste memory).
+pub const MAX_GROUP_PADDING: usize = 1 << 20;
 /// The padding multiple libsession uses by default.
 pub const DEFAULT_GROUP_PADDING: usize = 256;
 
@@ -114,7 +116,8 @@ fn signed_data(data: &[u8], group_pk: &Ed25519PublicKey, scheme: SignatureScheme
 /// every receiver accepts both forms, and compressed bytes are not reproducible anyway).
 ///
 /// # Errors
-/// [`Error::TooLarge`] above [`MAX_GROUP_PLAINTEXT`].
+/// [`Error::TooLarge`] above [`MAX_GROUP_PLAINTEXT`], [`Error::InvalidParameter`] for a
+/// `padding` above [`MAX_GROUP_PADDING`].
 pub fn encrypt_group_message(
     rng: &mut (impl CryptoRng + RngCore),
     author: &Ed25519KeyPair,
@@ -161,6 +164,9 @@ fn encrypt_group_core(
 ) -> Result<Vec<u8>> {
     if plaintext.len() > MAX_GROUP_PLAINTEXT {
         return Err(Error::TooLarge);
+    }
+    if padding > MAX_GROUP_PADDING {
+        return Err(Error::InvalidParameter);
     }
     let sig = author.sign(&signed_data(plaintext, group_pk, scheme));
     let mut dict = Zeroizing::new(Vec::with_capacity(plaintext.len() + 128));
