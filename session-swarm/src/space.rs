@@ -144,10 +144,49 @@ impl FromStr for SwarmPubkey {
     type Err = Error;
     /// 66 hex digits (either case).
     fn from_str(s: &str) -> Result<Self> {
-        let bytes = hex::decode(s).map_err(|_| Error::InvalidHex)?;
-        Self::try_from(bytes.as_slice())
+        if s.len() != 66 {
+            return Err(
+                if s.bytes().all(|b| b.is_ascii_hexdigit()) && s.len() % 2 == 0 {
+                    Error::InvalidLength {
+                        expected: 33,
+                        got: s.len() / 2,
+                    }
+                } else {
+                    Error::InvalidHex
+                },
+            );
+        }
+        let mut b = [0u8; 33];
+        let mut bad = 0u8;
+        for (out, pair) in b.iter_mut().zip(s.as_bytes().chunks_exact(2)) {
+            let hi = HEX_VALUES[usize::from(pair[0])];
+            let lo = HEX_VALUES[usize::from(pair[1])];
+            bad |= hi | lo;
+            *out = (hi << 4) | (lo & 0x0f);
+        }
+        if bad & 0xf0 != 0 {
+            return Err(Error::InvalidHex);
+        }
+        Ok(Self(b))
     }
 }
+
+/// Hex digit values; 0xff marks a non-hex byte.
+const HEX_VALUES: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 impl fmt::Display for SwarmPubkey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -245,6 +284,23 @@ mod tests {
             .parse()
             .unwrap();
         assert_eq!(id.swarm_space(), 0x1f2);
+        let upper: SwarmPubkey =
+            "05ABCDEF00000000000000000000000000000000000000000000000000000001F2"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            upper.to_hex(),
+            "05abcdef00000000000000000000000000000000000000000000000000000001f2"
+        );
+        assert!(
+            "05g0000000000000000000000000000000000000000000000000000000000001f2"
+                .parse::<SwarmPubkey>()
+                .is_err()
+        );
+        assert!(matches!(
+            "0500".parse::<SwarmPubkey>(),
+            Err(Error::InvalidLength { .. })
+        ));
         assert_eq!(SwarmId::from_hex("1f2").unwrap(), SwarmId(0x1f2));
         assert_eq!(SwarmId(0x1f2).to_hex(), "1f2");
         assert!(SwarmId::from_hex("").is_err());

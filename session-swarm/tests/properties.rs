@@ -1,5 +1,7 @@
 //! Property tests over the public API.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
