@@ -211,11 +211,11 @@ fn encrypt_blinded_core(
 /// (for 15-blinding, either sign of the point is accepted).
 ///
 /// # Errors
-/// [`Error::InvalidBlindedId`] when the two ids use different schemes, [`Error::TooShort`]
-/// for data under 41 bytes or an inner message under 32 bytes, [`Error::DecryptionFailed`]
-/// for a version byte other than 0 or when authentication fails, [`Error::InvalidPoint`] when
-/// a key is not a valid point, [`Error::SenderMismatch`] when the inner key does not match
-/// `sender`.
+/// [`Error::InvalidBlindedId`] when the two ids use different schemes or the other party's
+/// key is not a valid point, [`Error::TooShort`] for data under 41 bytes or an inner message
+/// under 32 bytes, [`Error::DecryptionFailed`] for a version byte other than 0 or when
+/// authentication fails, [`Error::SenderMismatch`] when the inner key is not a valid Ed25519
+/// key or does not blind to `sender`.
 pub fn decrypt_from_blinded_recipient(
     own: &Ed25519KeyPair,
     server_pk: &X25519PublicKey,
@@ -243,11 +243,16 @@ pub fn decrypt_from_blinded_recipient(
     if ct.len() < TAG_LEN + 32 {
         return Err(Error::TooShort);
     }
-    let key = shared_key(own, server_pk, other, sender, recipient)?;
+    // A blinded id whose key is no valid point is a malformed id.
+    let key = shared_key(own, server_pk, other, sender, recipient).map_err(|e| match e {
+        Error::InvalidPoint => Error::InvalidBlindedId,
+        e => e,
+    })?;
     let inner = Zeroizing::new(xc20p_decrypt(&key, nonce, ct)?);
     let (message, a) = inner.split_at(inner.len() - 32);
     let a = Ed25519PublicKey::try_from(a).map_err(|_| Error::TooShort)?;
-    let x = a.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    // An inner key that is no valid Ed25519 identity cannot be the claimed sender.
+    let x = a.to_x25519().map_err(|_| Error::SenderMismatch)?;
     let matches = match sender {
         BlindedId::Blinded15(s) => {
             let derived =

@@ -228,8 +228,8 @@ fn decompress(z: &[u8]) -> Result<Vec<u8>> {
 ///
 /// # Errors
 /// [`Error::TooShort`] below 40 bytes, [`Error::DecryptionFailed`] when no key opens it,
-/// [`Error::Malformed`] for a bad inner dict, [`Error::InvalidPoint`] for an author key that
-/// does not convert to X25519, [`Error::SignatureInvalid`] when the signature does not verify,
+/// [`Error::Malformed`] for a bad inner dict, [`Error::SignatureInvalid`] when the signature
+/// does not verify or the author key does not convert to X25519,
 /// [`Error::Decompression`] for bad compressed data.
 pub fn decrypt_group_message(
     keys: &[GroupKey],
@@ -278,7 +278,8 @@ pub fn decrypt_group_message(
         (None, Some(z)) => (z, true),
         _ => return Err(Error::Malformed(WHAT)),
     };
-    let author_x = author.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    // An author key that is no valid Ed25519 identity cannot have signed.
+    let author_x = author.to_x25519().map_err(|_| Error::SignatureInvalid)?;
     author
         .verify(&signed_data(data, group_pk, scheme), &sig)
         .map_err(|_| Error::SignatureInvalid)?;

@@ -204,8 +204,8 @@ pub fn encrypt_for_recipient_deterministic(
 /// # Errors
 /// [`Error::TooShort`] below 144 bytes, [`Error::DecryptionFailed`] when the box does not open,
 /// [`Error::SignatureInvalid`] when the signature does not verify (also when a signed inner
-/// message was re-sealed to another recipient), [`Error::InvalidPoint`] when the sender key does
-/// not convert to X25519.
+/// message was re-sealed to another recipient, or when the sender key does not convert to
+/// X25519).
 pub fn decrypt_incoming(recipient: &Ed25519KeyPair, ciphertext: &[u8]) -> Result<IncomingMessage> {
     decrypt_incoming_x25519(recipient.x25519_secret(), ciphertext)
 }
@@ -235,7 +235,8 @@ pub fn decrypt_incoming_x25519(sk: &X25519SecretKey, ciphertext: &[u8]) -> Resul
     signed.extend_from_slice(pk.as_bytes());
     a.verify(&signed, &sig)
         .map_err(|_| Error::SignatureInvalid)?;
-    let x = a.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    // Only a mixed-order key can pass verification and still fail here: not a real sender.
+    let x = a.to_x25519().map_err(|_| Error::SignatureInvalid)?;
     Ok(IncomingMessage {
         message: message.to_vec(),
         sender_ed25519: a,
