@@ -44,6 +44,51 @@ pub fn check_status(status: u16, body: &[u8]) -> Result<()> {
     }
 }
 
+/// Turns a QUIC BTRequestStream reply into `(status, body)` for [`check_status`] and the
+/// typed parsers (spec §4.2): an `R` frame's JSON body `[200, result]` gives `(200, result)`;
+/// an `E` frame's `"<code> <reason>\n\n<text>"` gives `(code, text)`, where a JSON text
+/// `[code, {...}]` (e.g. a 421 with the right swarm) is unwrapped to the object.
+///
+/// # Errors
+/// [`Error::MalformedResponse`] for a command frame or a body of neither shape.
+pub fn quic_reply(frame: &crate::bt::Frame) -> Result<(u16, Vec<u8>)> {
+    use crate::bt::FrameType;
+    let unwrap_pair = |v: &Value| -> Option<(u16, Vec<u8>)> {
+        let [code, body] = v.as_array()?.as_slice() else {
+            return None;
+        };
+        let code = u16::try_from(code.as_u64()?).ok()?;
+        Some((code, body.to_string().into_bytes()))
+    };
+    match frame.frame_type {
+        FrameType::Reply => {
+            if let Ok(v) = serde_json::from_slice::<Value>(&frame.body) {
+                if let Some(pair) = unwrap_pair(&v) {
+                    return Ok(pair);
+                }
+            }
+            // `onion_req` replies carry the bare (base64) reply.
+            Ok((200, frame.body.clone()))
+        }
+        FrameType::Error => {
+            let text = std::str::from_utf8(&frame.body)
+                .map_err(|_| Error::MalformedResponse("error body is not UTF-8"))?;
+            let (head, rest) = text.split_once("\n\n").unwrap_or((text, ""));
+            let code = head
+                .split(' ')
+                .next()
+                .and_then(|c| c.parse::<u16>().ok())
+                .ok_or(Error::MalformedResponse("error body has no status code"))?;
+            let body = serde_json::from_str::<Value>(rest)
+                .ok()
+                .and_then(|v| unwrap_pair(&v))
+                .map_or_else(|| rest.as_bytes().to_vec(), |(_, b)| b);
+            Ok((code, body))
+        }
+        _ => Err(Error::MalformedResponse("not a reply frame")),
+    }
+}
+
 /// Infers a status from a plain-text error body without one (libsession's rule): bodies that
 /// start with `"400 Bad Request"`, `"403 Forbidden"`, `"500 Internal Server Error"`,
 /// `"502 Bad Gateway"`, `"503 Service Unavailable"` or `"504 Gateway Timeout"`.
@@ -633,6 +678,37 @@ mod tests {
         let r = SwarmResponse::parse(&del, body.to_string().as_bytes()).unwrap();
         assert_eq!(r.successes().count(), 1);
         assert!(SwarmResponse::parse(&rpc::info(), b"{}").is_err());
+    }
+
+    #[test]
+    fn quic_replies() {
+        use crate::bt::{Frame, FrameType};
+        let r = Frame {
+            frame_type: FrameType::Reply,
+            request_id: 1,
+            endpoint: None,
+            body: br#"[200,{"messages":[],"more":false}]"#.to_vec(),
+        };
+        let (code, body) = quic_reply(&r).unwrap();
+        assert_eq!(code, 200);
+        assert!(RetrieveResponse::parse(&body).unwrap().messages.is_empty());
+        let e = Frame {
+            frame_type: FrameType::Error,
+            request_id: 1,
+            endpoint: None,
+            body: b"421 Misdirected Request\n\n[421,{\"snodes\":[],\"swarm\":\"abc\"}]".to_vec(),
+        };
+        let (code, body) = quic_reply(&e).unwrap();
+        assert_eq!(code, 421);
+        match check_status(code, &body) {
+            Err(Error::WrongSwarm(a)) => assert_eq!(a.swarm_id.get(), 0xabc),
+            other => panic!("{other:?}"),
+        }
+        let plain = Frame {
+            body: b"401 Unauthorized\n\nbad sig".to_vec(),
+            ..e
+        };
+        assert_eq!(quic_reply(&plain).unwrap(), (401, b"bad sig".to_vec()));
     }
 
     #[test]

@@ -24,6 +24,13 @@ pub const MAX_BATCH: usize = 20;
 /// Tokens per (un)revoke request.
 pub const MAX_REVOKE_TOKENS: usize = 50;
 
+/// Whether a signature timestamp is within the nodes' ±60 s window of `node_now_ms` (use the
+/// node clock estimated from `info`, see [`crate::response::InfoResponse::clock_offset_ms`]).
+#[must_use]
+pub fn within_signature_window(timestamp_ms: u64, node_now_ms: u64) -> bool {
+    timestamp_ms.abs_diff(node_now_ms) <= SIGNATURE_TOLERANCE_MS
+}
+
 /// A storage RPC method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -586,6 +593,8 @@ mod tests {
         assert!(batch(&vec![r; 21]).is_err());
         assert!(delete::<&str>(&auth, &[], false).is_err());
         assert!(delete(&auth, &["short"], false).is_err());
+        assert!(within_signature_window(1_000_000, 1_060_000));
+        assert!(!within_signature_window(1_000_000, 1_060_001));
         let f = info().to_quic_frame(1).unwrap();
         assert_eq!(f, b"18:l1:Ci1e4:info2:{}e");
     }

@@ -9,7 +9,7 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use session_identity::Ed25519KeyPair;
-use session_swarm::bt::{BtValue, Frame};
+use session_swarm::bt::{BtValue, Frame, FrameType};
 use session_swarm::node::{
     parse_active_nodes_bin, parse_node_list, parse_service_nodes_bt, parse_swarm_answer,
 };
@@ -143,7 +143,13 @@ proptest! {
         let _ = parse_service_nodes_bt(&bytes);
         let _ = parse_active_nodes_bin(&bytes);
         let _ = BtValue::decode(&bytes);
-        let _ = Frame::decode(&bytes);
+        if let Ok(f) = Frame::decode(&bytes) {
+            let _ = session_swarm::response::quic_reply(&f);
+        }
+        for frame_type in [FrameType::Reply, FrameType::Error] {
+            let f = Frame { frame_type, request_id: 0, endpoint: None, body: bytes.clone() };
+            let _ = session_swarm::response::quic_reply(&f);
+        }
         let _ = RetrieveResponse::parse(&bytes);
         let _ = parse_batch(&bytes);
         let _ = session_swarm::response::check_status(421, &bytes);
