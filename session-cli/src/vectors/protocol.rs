@@ -307,7 +307,7 @@ fn stored_message_parse(i: Inputs<'_>) -> OpResult {
             "envelope_source_device",
             env.source_device.map_or(Value::Null, Value::from),
         )
-        .hex("envelope_content", env.content.clone().unwrap_or_default()))
+        .opt_hex("envelope_content", env.content.as_ref()))
 }
 
 fn config_kind(i: Inputs<'_>) -> Result<sp::proto::shared_config_message::Kind, Failure> {
