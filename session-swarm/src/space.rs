@@ -107,7 +107,12 @@ impl SwarmPubkey {
     /// The id's swarm-space position.
     #[must_use]
     pub fn swarm_space(&self) -> u64 {
-        swarm_space(&self.key())
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&self.0[1 + 8 * i..9 + 8 * i]);
+            u64::from_be_bytes(w)
+        };
+        word(0) ^ word(1) ^ word(2) ^ word(3)
     }
 }
 

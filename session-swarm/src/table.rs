@@ -7,10 +7,16 @@ use crate::space::{SwarmId, SwarmPubkey, closest_swarm_index};
 ///
 /// Nodes carrying [`crate::INVALID_SWARM_ID`] (decommissioned, or lists without swarm ids)
 /// belong to no swarm and are left out.
+///
+/// Lookups first narrow the search with a radix index over the top bits of the ids (about two
+/// buckets per swarm), then binary-search the bucket: O(1) expected, O(log n) worst case.
 #[derive(Debug, Clone, Default)]
 pub struct SwarmTable {
     ids: Vec<u64>,
     members: Vec<Vec<ServiceNode>>,
+    /// `radix[b]` = index of the first id whose top `bits` bits are ≥ `b`; `2^bits + 1` entries.
+    radix: Vec<u32>,
+    bits: u32,
 }
 
 /// One swarm of a [`SwarmTable`].
@@ -42,7 +48,43 @@ impl SwarmTable {
                 }
             }
         }
+        t.rebuild_index();
         t
+    }
+
+    fn rebuild_index(&mut self) {
+        let n = self.ids.len();
+        // About two buckets per swarm, at most 2^16 buckets.
+        self.bits = (usize::BITS - n.leading_zeros() + 1).clamp(1, 16);
+        let shift = 64 - self.bits;
+        let buckets = 1usize << self.bits;
+        self.radix.clear();
+        self.radix.reserve(buckets + 1);
+        let mut pos = 0usize;
+        for b in 0..buckets {
+            while self
+                .ids
+                .get(pos)
+                .is_some_and(|&id| ((id >> shift) as usize) < b)
+            {
+                pos += 1;
+            }
+            self.radix.push(u32::try_from(pos).unwrap_or(u32::MAX));
+        }
+        self.radix.push(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+
+    /// Index of the first id `>= x` (`ids.len()` if none), via the radix index.
+    fn first_at_or_above(&self, x: u64) -> usize {
+        let b = (x >> (64 - self.bits)) as usize;
+        let (Some(&lo), Some(&hi)) = (self.radix.get(b), self.radix.get(b + 1)) else {
+            return self.ids.partition_point(|&id| id < x);
+        };
+        let (lo, hi) = (lo as usize, hi as usize);
+        match self.ids.get(lo..hi) {
+            Some(bucket) => lo + bucket.partition_point(|&id| id < x),
+            None => self.ids.partition_point(|&id| id < x),
+        }
     }
 
     /// Number of swarms.
@@ -64,11 +106,35 @@ impl SwarmTable {
     /// The swarm serving swarm-space position `x` (closest id, wrap-around, ties to the left).
     #[must_use]
     pub fn swarm_for_position(&self, x: u64) -> Option<SwarmRef<'_>> {
-        let i = closest_swarm_index(&self.ids, x)?;
+        let n = self.ids.len();
+        let i = match n {
+            0 => return None,
+            1 => 0,
+            _ => {
+                let r = self.first_at_or_above(x);
+                let r = if r == n { 0 } else { r };
+                let l = if r == 0 { n - 1 } else { r - 1 };
+                let (right, left) = (*self.ids.get(r)?, *self.ids.get(l)?);
+                if right.wrapping_sub(x) < x.wrapping_sub(left) {
+                    r
+                } else {
+                    l
+                }
+            }
+        };
         Some(SwarmRef {
             id: SwarmId::new(*self.ids.get(i)?),
             nodes: self.members.get(i)?,
         })
+    }
+
+    /// The swarm serving `x` by plain binary search (no index); same answer as
+    /// [`SwarmTable::swarm_for_position`].
+    #[must_use]
+    pub fn swarm_for_position_binary(&self, x: u64) -> Option<SwarmId> {
+        closest_swarm_index(&self.ids, x)
+            .and_then(|i| self.ids.get(i))
+            .map(|&v| SwarmId::new(v))
     }
 
     /// The swarm serving `id` and its nodes; `None` only when the table is empty.
@@ -104,6 +170,7 @@ impl SwarmTable {
             Err(i) => {
                 self.ids.insert(i, answer.swarm_id.get());
                 self.members.insert(i, nodes);
+                self.rebuild_index();
             }
         }
     }

@@ -29,24 +29,19 @@ fn brute_force(ids: &[u64], x: u64) -> Option<u64> {
         .or(tied.first().copied())
 }
 
+/// `count` nodes (keys derived once and reused: the table only looks at swarm ids).
 fn node_pool(count: usize) -> Vec<ServiceNode> {
-    (0..count)
-        .map(|i| {
-            let b = u8::try_from(i % 251).unwrap();
-            Ed25519KeyPair::from_seed(&[b; 32]).public_key()
-        })
-        .enumerate()
-        .map(|(i, pk)| {
-            ServiceNode::new(
-                pk,
-                Ipv4Addr::new(10, 0, 0, 0),
-                443,
-                20200,
-                SwarmId::new(i as u64),
-            )
-            .unwrap()
-        })
-        .collect()
+    static BASE: std::sync::OnceLock<Vec<ServiceNode>> = std::sync::OnceLock::new();
+    let base = BASE.get_or_init(|| {
+        (0..64u8)
+            .map(|b| {
+                let pk = Ed25519KeyPair::from_seed(&[b; 32]).public_key();
+                ServiceNode::new(pk, Ipv4Addr::new(10, 0, 0, b), 443, 20200, SwarmId::new(0))
+                    .unwrap()
+            })
+            .collect()
+    });
+    base.iter().cycle().take(count).cloned().collect()
 }
 
 proptest! {
@@ -54,7 +49,12 @@ proptest! {
 
     #[test]
     fn table_agrees_with_brute_force(
-        ids in proptest::collection::btree_set(any::<u64>(), 1..60),
+        ids in prop_oneof![
+            proptest::collection::btree_set(any::<u64>(), 1..60),
+            // Clustered ids: many share their top bits (one radix bucket).
+            proptest::collection::btree_set((0u64..64).prop_map(|v| (v << 40) | 0x7fff_0000_0000_0000), 1..60),
+            proptest::collection::btree_set(any::<u64>(), 1..3000),
+        ],
         key in any::<[u8; 32]>(),
         near in any::<bool>(),
         offset in 0u64..3,
@@ -83,6 +83,7 @@ proptest! {
         let table = SwarmTable::from_nodes(&nodes);
         let got = table.swarm_for_position(x).map(|s| s.id.get());
         prop_assert_eq!(got, expected);
+        prop_assert_eq!(table.swarm_for_position_binary(x).map(SwarmId::get), expected);
         let via_id = table.lookup(&id).map(|s| s.id.get());
         prop_assert_eq!(via_id, brute_force(&ids, id.swarm_space()));
     }
