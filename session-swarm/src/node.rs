@@ -506,6 +506,55 @@ fn entries_from_values(entries: &[Value]) -> Result<Vec<ServiceNode>> {
     Ok(out)
 }
 
+/// Parses a seed's answer to the HTTPS JSON-RPC bootstrap request
+/// ([`crate::rpc::seed_bootstrap_request`], `POST https://<seed>/json_rpc`) the way Session
+/// Desktop checks it: the `Content-Type` must be `application/json`, and the body
+/// `{"result": {"height": int, "service_node_states": [...]}}` whose entries all carry
+/// `public_ip`, `storage_port`, `pubkey_ed25519` and `pubkey_x25519`. Nodes at `0.0.0.0` are
+/// dropped.
+///
+/// # Errors
+/// [`Error::MalformedResponse`] for a wrong content type or shape, [`Error::InvalidNode`] for
+/// an entry missing a field or malformed.
+pub fn parse_seed_bootstrap_response(content_type: &str, body: &[u8]) -> Result<Vec<ServiceNode>> {
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return Err(Error::MalformedResponse(
+            "seed answer is not application/json",
+        ));
+    }
+    let v: Value =
+        serde_json::from_slice(body).map_err(|_| Error::MalformedResponse("not JSON"))?;
+    let result = v
+        .get("result")
+        .ok_or(Error::MalformedResponse("missing result"))?;
+    if result.get("height").and_then(Value::as_u64).is_none() {
+        return Err(Error::MalformedResponse("missing height"));
+    }
+    let states = result
+        .get("service_node_states")
+        .and_then(Value::as_array)
+        .ok_or(Error::MalformedResponse(
+            "missing service_node_states array",
+        ))?;
+    for (index, e) in states.iter().enumerate() {
+        for field in [
+            "public_ip",
+            "storage_port",
+            "pubkey_ed25519",
+            "pubkey_x25519",
+        ] {
+            if e.get(field).is_none_or(Value::is_null) {
+                return Err(Error::InvalidNode {
+                    index,
+                    reason: "missing a field desktop requires",
+                });
+            }
+        }
+    }
+    entries_from_values(states)
+}
+
 /// Parses the bencoded answer of a seed to the QUIC `oxend_request` command (spec §3.1 step 2):
 /// `[status, {"result": {"service_node_states": [dict...]}, ...}]`.
 ///
@@ -711,6 +760,20 @@ mod tests {
             r#"[{{"pubkey_ed25519":"{ED}","pubkey_x25519":"{ED}","public_ip":"1.2.3.4"}}]"#
         );
         assert!(parse_node_list(bad_x.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn desktop_seed_answer() {
+        let ed = Ed25519PublicKey::from_bytes(&hex32(ED).unwrap());
+        let x = node_x25519_from_ed25519(&ed).unwrap();
+        let body = format!(
+            r#"{{"jsonrpc":"2.0","id":"0","result":{{"height":5,"service_node_states":[{{"public_ip":"10.0.0.9","storage_port":22021,"pubkey_ed25519":"{ED}","pubkey_x25519":"{x}","requested_unlock_height":0}}]}}}}"#
+        );
+        let nodes = parse_seed_bootstrap_response("application/json", body.as_bytes()).unwrap();
+        assert_eq!(nodes[0].https_port(), 22021);
+        assert!(parse_seed_bootstrap_response("text/plain", body.as_bytes()).is_err());
+        let no_x = body.replace("pubkey_x25519", "other");
+        assert!(parse_seed_bootstrap_response("application/json", no_x.as_bytes()).is_err());
     }
 
     #[test]

@@ -323,14 +323,14 @@ pub fn batch_common_failure(results: &[SubResponse]) -> Option<u16> {
 /// Hashes of a delete/expire_all result: a list, or per namespace for `"all"`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum HashSet {
+pub enum HashList {
     /// One namespace.
     List(Vec<String>),
     /// `"all"`: namespace → hashes.
     ByNamespace(BTreeMap<i16, Vec<String>>),
 }
 
-impl HashSet {
+impl HashList {
     /// Every hash, sorted (the order nodes sign them in).
     #[must_use]
     pub fn sorted_all(&self) -> Vec<String> {
@@ -357,9 +357,9 @@ pub enum MemberOutcome {
         already: bool,
     },
     /// delete, delete_all, delete_before: the deleted hashes.
-    Deleted(HashSet),
+    Deleted(HashList),
     /// expire_all: the updated hashes.
-    ExpiryUpdated(HashSet),
+    ExpiryUpdated(HashList),
     /// expire: applied expiry (one, or one per updated hash), updated and unchanged hashes.
     Expired {
         /// Applied expiry (one value, or one per updated hash).
@@ -462,14 +462,14 @@ fn str_list(v: Option<&Value>) -> Option<Vec<String>> {
         .collect()
 }
 
-fn hash_set(v: Option<&Value>) -> Option<HashSet> {
+fn hash_set(v: Option<&Value>) -> Option<HashList> {
     match v? {
-        Value::Array(_) => str_list(v).map(HashSet::List),
+        Value::Array(_) => str_list(v).map(HashList::List),
         Value::Object(m) => m
             .iter()
             .map(|(ns, l)| Some((ns.parse::<i16>().ok()?, str_list(Some(l))?)))
             .collect::<Option<BTreeMap<_, _>>>()
-            .map(HashSet::ByNamespace),
+            .map(HashList::ByNamespace),
         _ => None,
     }
 }
@@ -540,7 +540,7 @@ fn member_outcome(
         Method::Delete => {
             let deleted = str_list(entry.get("deleted")).ok_or(MemberFailure::Malformed)?;
             let msg = response_message::delete(account, &requested()?, &deleted);
-            (msg, MemberOutcome::Deleted(HashSet::List(deleted)))
+            (msg, MemberOutcome::Deleted(HashList::List(deleted)))
         }
         Method::DeleteAll | Method::DeleteBefore => {
             let key = if request.method() == Method::DeleteAll {

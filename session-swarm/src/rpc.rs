@@ -201,9 +201,9 @@ impl Store {
             .with("timestamp", self.timestamp_ms)
             .with("ttl", self.ttl_ms)
             .with("data", STANDARD.encode(&self.data));
-        if self.namespace != Namespace::DEFAULT {
-            r = r.with("namespace", self.namespace.get());
-        }
+        // Sent even for 0 (as Session Desktop and libsession do); 0 adds nothing to the
+        // signature either way.
+        r = r.with("namespace", self.namespace.get());
         Ok(r)
     }
 
@@ -251,9 +251,9 @@ pub struct Retrieve {
 impl Retrieve {
     fn base(&self, account: &SwarmPubkey) -> Result<Request> {
         let mut r = Request::new(Method::Retrieve).with("pubkey", account.to_hex());
-        if self.namespace != Namespace::DEFAULT {
-            r = r.with("namespace", self.namespace.get());
-        }
+        // Sent even for 0 (as Session Desktop and libsession do); 0 adds nothing to the
+        // signature either way.
+        r = r.with("namespace", self.namespace.get());
         if let Some(h) = self.last_hash.as_deref().filter(|h| !h.is_empty()) {
             if !is_message_hash(h) {
                 return Err(Error::InvalidRequest(
@@ -513,7 +513,8 @@ pub fn oxend_get_service_nodes(field_names: &[&str]) -> Request {
 
 /// The JSON-RPC body a client POSTs to `https://<seed>/json_rpc` to bootstrap (Session
 /// Desktop): `get_n_service_nodes` with `active_only` and the fields of
-/// [`DESKTOP_NODE_FIELDS`]. Parse the answer with [`crate::node::parse_service_nodes`].
+/// [`DESKTOP_NODE_FIELDS`]. Parse the answer with
+/// [`crate::node::parse_seed_bootstrap_response`].
 #[must_use]
 pub fn seed_bootstrap_request() -> Value {
     json!({

@@ -141,6 +141,7 @@ proptest! {
     fn parsers_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let _ = parse_node_list(&bytes);
         let _ = parse_swarm_answer(&bytes);
+        let _ = session_swarm::node::parse_seed_bootstrap_response("application/json", &bytes);
         let _ = parse_service_nodes_bt(&bytes);
         let _ = parse_active_nodes_bin(&bytes);
         let _ = BtValue::decode(&bytes);
