@@ -447,7 +447,7 @@ impl NodePool {
 
     /// A member of `id`'s swarm answered 421 (attempt number `attempt`, from 1) and possibly
     /// named the right swarm. The answer (if it lists members) replaces the cached swarm of
-    /// `id`; then: 1st time → retry on another member; 2nd → refresh the pool; later → give
+    /// `id` (without one, the failed member is dropped from the cached swarm); then: 1st time → retry on another member; 2nd → refresh the pool; later → give
     /// up (libsession's rule).
     pub fn on_wrong_swarm(
         &mut self,
@@ -460,6 +460,17 @@ impl NodePool {
         if let Some(a) = answer.filter(|a| !a.nodes.is_empty() && !a.swarm_id.is_invalid()) {
             self.swarm_cache.insert(*id, (a.swarm_id, a.nodes.clone()));
             self.table.apply_swarm_answer(a);
+        } else {
+            // No usable answer: stop asking that member for this id (Session Desktop drops it
+            // from the cached swarm).
+            let members = match self.swarm_cache.remove(id) {
+                Some(cached) => Some(cached),
+                None => self.table.lookup(id).map(|s| (s.id, s.nodes.to_vec())),
+            };
+            if let Some((sid, mut nodes)) = members {
+                nodes.retain(|n| n.ed25519_pk() != failed_member);
+                self.swarm_cache.insert(*id, (sid, nodes));
+            }
         }
         match attempt {
             0 | 1 => match self.random_swarm_member(id, Some(failed_member), rng) {
