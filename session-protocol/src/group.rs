@@ -456,7 +456,9 @@ impl std::fmt::Debug for KeyReader<'_> {
 /// or the reader's member entry.
 ///
 /// # Errors
-/// [`Error::Malformed`] for a message that is not a signed key message,
+/// [`Error::Malformed`] for a message that is not a signed key message (entries of the wrong
+/// length, a member list not padded to a multiple of 75), [`Error::Unexpected`] for a
+/// supplemental key message (not supported),
 /// [`Error::SignatureInvalid`] when the group signature does not verify,
 /// [`Error::DecryptionFailed`] when no entry opens for this reader.
 pub fn read_group_key_message(
@@ -492,20 +494,33 @@ pub fn read_group_key_message(
         .and_then(Value::as_i64)
         .and_then(|g| u64::try_from(g).ok())
         .ok_or(Error::Malformed(WHAT))?;
+    if dict.get(b"+").is_some() {
+        return Err(Error::Unexpected("supplemental key message"));
+    }
+    let admin_entry = dict
+        .get(b"K")
+        .and_then(Value::as_bytes)
+        .filter(|k| k.len() == MEMBER_ENTRY_LEN)
+        .ok_or(Error::Malformed(WHAT))?;
+    // Every member entry is 48 bytes and the list is padded to a multiple of 75 (as libsession
+    // checks for every reader, admin or member).
+    let entries = dict
+        .get(b"k")
+        .and_then(Value::as_list)
+        .and_then(|list| {
+            list.iter()
+                .map(|e| e.as_bytes().filter(|b| b.len() == MEMBER_ENTRY_LEN))
+                .collect::<Option<Vec<&[u8]>>>()
+        })
+        .filter(|entries| entries.len() % MEMBER_ENTRY_PAD == 0)
+        .ok_or(Error::Malformed(WHAT))?;
     let key = match reader {
-        KeyReader::Admin(seed) => {
-            let k = dict
-                .get(b"K")
-                .and_then(Value::as_bytes)
-                .ok_or(Error::Malformed(WHAT))?;
-            Zeroizing::new(xc20p_decrypt(&*seed_hash(seed, ADMIN_KEY)?, nonce, k)?)
-        }
+        KeyReader::Admin(seed) => Zeroizing::new(xc20p_decrypt(
+            &*seed_hash(seed, ADMIN_KEY)?,
+            nonce,
+            admin_entry,
+        )?),
         KeyReader::Member(member) => {
-            let list = dict
-                .get(b"k")
-                .and_then(Value::as_list)
-                .ok_or(Error::Malformed(WHAT))?;
-            let entries = list.iter().filter_map(Value::as_bytes);
             let group_x = group_pk.to_x25519().map_err(|_| Error::InvalidPoint)?;
             let own_pk = member.x25519_secret().public_key();
             Zeroizing::new(decrypt_for_multiple(

@@ -207,7 +207,12 @@ pub fn encrypt_for_recipient_deterministic(
 /// message was re-sealed to another recipient, or when the sender key does not convert to
 /// X25519).
 pub fn decrypt_incoming(recipient: &Ed25519KeyPair, ciphertext: &[u8]) -> Result<IncomingMessage> {
-    decrypt_incoming_x25519(recipient.x25519_secret(), ciphertext)
+    // The key pair caches X25519(scalar, 9) (equal to the converted Ed25519 key).
+    decrypt_with(
+        recipient.x25519_secret(),
+        &recipient.x25519_public(),
+        ciphertext,
+    )
 }
 
 /// [`decrypt_incoming`] with a raw X25519 secret key (legacy closed groups, whose members share
@@ -216,11 +221,18 @@ pub fn decrypt_incoming(recipient: &Ed25519KeyPair, ciphertext: &[u8]) -> Result
 /// # Errors
 /// As [`decrypt_incoming`].
 pub fn decrypt_incoming_x25519(sk: &X25519SecretKey, ciphertext: &[u8]) -> Result<IncomingMessage> {
+    decrypt_with(sk, &sk.public_key(), ciphertext)
+}
+
+fn decrypt_with(
+    sk: &X25519SecretKey,
+    pk: &X25519PublicKey,
+    ciphertext: &[u8],
+) -> Result<IncomingMessage> {
     if ciphertext.len() < SESSION_OVERHEAD {
         return Err(Error::TooShort);
     }
-    let pk = sk.public_key();
-    let inner = seal_open(sk, &pk, ciphertext)?;
+    let inner = seal_open(sk, pk, ciphertext)?;
     let split = inner
         .len()
         .checked_sub(KEY_LEN + SIG_LEN)
