@@ -39,6 +39,21 @@ pub const NODE_FAILURE_THRESHOLD: u32 = 3;
 /// Largest back-off delay.
 pub const MAX_RETRY_DELAY_MS: u64 = 5_000;
 
+/// Session Desktop's numbers, for comparison (its pool rules differ: /24 subnet diversity,
+/// agreement of 3 nodes on at least 24 entries).
+pub mod desktop {
+    /// Minimum pool size: `1 · (3 + 1) · 2 = 8` (its comment says 12).
+    pub const MIN_POOL_SIZE: usize = 8;
+    /// Pool size under which it refreshes from nodes.
+    pub const REFRESH_THRESHOLD: usize = 16;
+    /// Nodes that must be common to 3 random nodes' lists (12 on a local devnet).
+    pub const AGREEMENT_COUNT: usize = 24;
+    /// Minimum swarm size before asking for the swarm again.
+    pub const MIN_SWARM_SIZE: usize = 3;
+    /// Guards wanted.
+    pub const DESIRED_GUARDS: usize = 2;
+}
+
 /// libsession's retry back-off: `min(5000 ms, 100 ms · 2^failures)`.
 #[must_use]
 pub fn retry_delay_ms(failures: u32) -> u64 {
