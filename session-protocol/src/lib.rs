@@ -47,7 +47,8 @@ pub use session::{
 };
 #[cfg(feature = "testing")]
 pub use session::{
-    encrypt_for_recipient_deterministic, encrypt_for_recipient_with_ephemeral_for_testing,
+    encrypt_for_recipient_deterministic_for_testing,
+    encrypt_for_recipient_with_ephemeral_for_testing,
 };
 pub use symmetric::{
     CONFIG_OVERHEAD, TAG_LEN, XCHACHA_NONCE_LEN, decrypt_config, decrypt_ons_response,

@@ -189,7 +189,7 @@ pub(crate) fn encrypt_deterministic(
 /// # Errors
 /// As [`encrypt_for_recipient`].
 #[cfg(feature = "testing")]
-pub fn encrypt_for_recipient_deterministic(
+pub fn encrypt_for_recipient_deterministic_for_testing(
     sender: &Ed25519KeyPair,
     recipient: &AccountId,
     message: &[u8],

@@ -132,7 +132,7 @@ fn session_encrypt(i: Inputs<'_>) -> OpResult {
 fn session_encrypt_deterministic(i: Inputs<'_>) -> OpResult {
     let kp = keypair(i)?;
     let to = account_id(i, "recipient_account_id")?;
-    let ct = sp::encrypt_for_recipient_deterministic(&kp, &to, &i.hex("message")?)?;
+    let ct = sp::encrypt_for_recipient_deterministic_for_testing(&kp, &to, &i.hex("message")?)?;
     Ok(Outputs::new().hex("ciphertext", ct))
 }
 
