@@ -358,6 +358,25 @@ mod tests {
     }
 
     #[test]
+    fn tampering_any_byte_fails() {
+        let mut rng = ChaCha20Rng::seed_from_u64(23);
+        let server = X25519PublicKey::from_bytes(&[0x44; 32]);
+        let alice = Ed25519KeyPair::generate(&mut rng);
+        let bob = Ed25519KeyPair::generate(&mut rng);
+        let a: BlindedId = alice.blind25(&server).blinded_id().into();
+        let b: BlindedId = bob.blind25(&server).blinded_id().into();
+        let ct = encrypt_for_blinded_recipient(&mut rng, &alice, &server, &b, b"x").unwrap();
+        for i in 0..ct.len() {
+            let mut bad = ct.clone();
+            bad[i] ^= 0x01;
+            assert!(
+                decrypt_from_blinded_recipient(&bob, &server, &a, &b, &bad).is_err(),
+                "{i}"
+            );
+        }
+    }
+
+    #[test]
     fn id_parsing() {
         assert_eq!(
             BlindedId::try_from(&[0x15u8; 32][..]),

@@ -593,6 +593,35 @@ mod tests {
     }
 
     #[test]
+    fn tampering_any_byte_fails() {
+        let mut rng = ChaCha20Rng::seed_from_u64(13);
+        let author = Ed25519KeyPair::generate(&mut rng);
+        let group = Ed25519KeyPair::generate(&mut rng).public_key();
+        let key = GroupKey::from_bytes(&[4u8; 32]);
+        let ct = encrypt_group_message(
+            &mut rng,
+            &author,
+            &key,
+            &group,
+            b"x",
+            0,
+            SignatureScheme::Current,
+        )
+        .unwrap();
+        for i in 0..ct.len() {
+            let mut bad = ct.clone();
+            bad[i] ^= 0x80;
+            let r = decrypt_group_message(
+                std::slice::from_ref(&key),
+                &group,
+                &bad,
+                SignatureScheme::Current,
+            );
+            assert_eq!(r.map(|m| m.plaintext), Err(Error::DecryptionFailed), "{i}");
+        }
+    }
+
+    #[test]
     fn rekey_members_can_read() {
         let mut rng = ChaCha20Rng::seed_from_u64(12);
         let seed = [8u8; 32];

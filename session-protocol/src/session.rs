@@ -281,6 +281,20 @@ mod tests {
     }
 
     #[test]
+    fn flipping_any_bit_of_any_byte_fails() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let (alice, bob) = (kp(1), kp(2));
+        let ct = encrypt_for_recipient(&mut rng, &alice, &bob.account_id(), b"tamper me").unwrap();
+        for i in 0..ct.len() {
+            for bit in 0..8 {
+                let mut bad = ct.clone();
+                bad[i] ^= 1 << bit;
+                assert!(decrypt_incoming(&bob, &bad).is_err(), "byte {i} bit {bit}");
+            }
+        }
+    }
+
+    #[test]
     fn invalid_recipient_keys_rejected() {
         let mut rng = ChaCha20Rng::seed_from_u64(8);
         let alice = kp(1);
