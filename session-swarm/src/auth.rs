@@ -216,7 +216,22 @@ impl Auth {
 
     /// Adds `pubkey`, the authentication parameters and the base64 `signature` of `message` to
     /// request parameters.
-    pub(crate) fn apply(&self, params: &mut Map<String, Value>, message: &[u8]) {
+    ///
+    /// A subaccount signer must hold every permission bit of `needs` (Read 1, Write 2, Delete 4),
+    /// as nodes check.
+    pub(crate) fn apply(
+        &self,
+        params: &mut Map<String, Value>,
+        message: &[u8],
+        needs: u8,
+    ) -> Result<()> {
+        if let Some((token, _)) = &self.subaccount {
+            if token.flags() & needs != needs {
+                return Err(Error::InvalidRequest(
+                    "the subaccount lacks a permission this needs",
+                ));
+            }
+        }
         params.insert("pubkey".into(), self.account.to_hex().into());
         if let Some(pk) = &self.pubkey_ed25519 {
             params.insert("pubkey_ed25519".into(), pk.to_string().into());
@@ -232,6 +247,7 @@ impl Auth {
             "signature".into(),
             STANDARD.encode(self.sign(message).as_bytes()).into(),
         );
+        Ok(())
     }
 }
 
@@ -499,7 +515,8 @@ mod tests {
         assert_eq!(again.verifying_key(), a.verifying_key());
         assert!(Auth::account(*a.account_id(), &Ed25519KeyPair::from_seed(&[8u8; 32])).is_err());
         let mut p = Map::new();
-        a.apply(&mut p, b"retrieve1700000000000");
+        a.apply(&mut p, b"retrieve1700000000000", SUBACCOUNT_READ)
+            .unwrap();
         assert_eq!(p["signature"].as_str().unwrap().len(), 88);
     }
 
@@ -510,7 +527,11 @@ mod tests {
         let sub = Ed25519KeyPair::from_seed(&[2u8; 32]);
         let token = SubaccountToken::new(3, SUBACCOUNT_READ, &sub.public_key());
         let sig = token.sign(&owner);
-        assert!(Auth::subaccount(group, token, sig, &sub).is_ok());
+        let reader = Auth::subaccount(group, token, sig, &sub).unwrap();
+        let mut p = Map::new();
+        assert!(reader.apply(&mut p, b"x", SUBACCOUNT_READ).is_ok());
+        assert_eq!(p["subaccount"].as_str().unwrap().len(), 48);
+        assert!(reader.apply(&mut p, b"x", SUBACCOUNT_WRITE).is_err());
         let zero = Signature::from_bytes(&[0u8; 64]);
         assert!(Auth::subaccount(group, token, zero, &sub).is_err());
         let other = SubaccountToken::new(5, SUBACCOUNT_READ, &sub.public_key());

@@ -9,7 +9,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Auth, ExpireMode, SubaccountToken, request_message};
+use crate::auth::{
+    Auth, ExpireMode, SUBACCOUNT_DELETE, SUBACCOUNT_READ, SUBACCOUNT_WRITE, SubaccountToken,
+    request_message,
+};
 use crate::bt::Frame;
 use crate::error::{Error, Result};
 use crate::namespace::{Namespace, NamespaceSelector, is_message_hash};
@@ -227,10 +230,16 @@ impl Store {
     pub fn sign(&self, auth: &Auth) -> Result<Request> {
         let mut r = self.base(auth.account_id())?;
         r = r.with("sig_timestamp", self.timestamp_ms);
+        let needs = if self.namespace.public_outbox() {
+            SUBACCOUNT_WRITE | SUBACCOUNT_DELETE
+        } else {
+            SUBACCOUNT_WRITE
+        };
         auth.apply(
             &mut r.params,
             &request_message::store(self.namespace, self.timestamp_ms),
-        );
+            needs,
+        )?;
         Ok(r)
     }
 }
@@ -293,7 +302,8 @@ impl Retrieve {
         auth.apply(
             &mut r.params,
             &request_message::retrieve(self.namespace, now_ms),
-        );
+            SUBACCOUNT_READ,
+        )?;
         Ok(r)
     }
 }
@@ -308,47 +318,60 @@ pub fn delete<S: AsRef<str>>(auth: &Auth, hashes: &[S], required: bool) -> Resul
     if required {
         r = r.with("required", true);
     }
-    auth.apply(&mut r.params, &request_message::delete(hashes));
+    auth.apply(
+        &mut r.params,
+        &request_message::delete(hashes),
+        SUBACCOUNT_DELETE,
+    )?;
     Ok(r)
 }
 
 /// `delete_all`: delete every message of a namespace (or all), signed at `now_ms`.
-#[must_use]
-pub fn delete_all(auth: &Auth, namespace: NamespaceSelector, now_ms: u64) -> Request {
+///
+/// # Errors
+/// [`Error::InvalidRequest`] if a subaccount signer lacks the Delete permission.
+pub fn delete_all(auth: &Auth, namespace: NamespaceSelector, now_ms: u64) -> Result<Request> {
     let mut r = Request::new(Method::DeleteAll)
         .with("namespace", namespace.to_json())
         .with("timestamp", now_ms);
     auth.apply(
         &mut r.params,
         &request_message::delete_all(namespace, now_ms),
-    );
-    r
+        SUBACCOUNT_DELETE,
+    )?;
+    Ok(r)
 }
 
 /// `delete_before`: delete messages with timestamp ≤ `before_ms`.
-#[must_use]
-pub fn delete_before(auth: &Auth, namespace: NamespaceSelector, before_ms: u64) -> Request {
+///
+/// # Errors
+/// [`Error::InvalidRequest`] if a subaccount signer lacks the Delete permission.
+pub fn delete_before(auth: &Auth, namespace: NamespaceSelector, before_ms: u64) -> Result<Request> {
     let mut r = Request::new(Method::DeleteBefore)
         .with("namespace", namespace.to_json())
         .with("before", before_ms);
     auth.apply(
         &mut r.params,
         &request_message::delete_before(namespace, before_ms),
-    );
-    r
+        SUBACCOUNT_DELETE,
+    )?;
+    Ok(r)
 }
 
 /// `expire_all`: shorten every expiry (of a namespace, or all) to `expiry_ms`.
-#[must_use]
-pub fn expire_all(auth: &Auth, namespace: NamespaceSelector, expiry_ms: u64) -> Request {
+///
+/// # Errors
+/// [`Error::InvalidRequest`] if a subaccount signer lacks the Delete permission.
+pub fn expire_all(auth: &Auth, namespace: NamespaceSelector, expiry_ms: u64) -> Result<Request> {
     let mut r = Request::new(Method::ExpireAll)
         .with("namespace", namespace.to_json())
         .with("expiry", expiry_ms);
     auth.apply(
         &mut r.params,
         &request_message::expire_all(namespace, expiry_ms),
-    );
-    r
+        SUBACCOUNT_DELETE,
+    )?;
+    Ok(r)
 }
 
 /// `expire`: set the expiry of messages; `expiries` holds one value for all, or one per hash.
@@ -370,6 +393,11 @@ pub fn expire<S: AsRef<str>>(
     let mut r = Request::new(Method::Expire)
         .with("messages", hashes_json(hashes))
         .with("expiry", expiry);
+    let needs = if mode == ExpireMode::Shorten {
+        SUBACCOUNT_WRITE | SUBACCOUNT_DELETE
+    } else {
+        SUBACCOUNT_WRITE
+    };
     match mode {
         ExpireMode::Shorten => r = r.with("shorten", true),
         ExpireMode::Extend => r = r.with("extend", true),
@@ -378,7 +406,8 @@ pub fn expire<S: AsRef<str>>(
     auth.apply(
         &mut r.params,
         &request_message::expire(mode, expiries, hashes),
-    );
+        needs,
+    )?;
     Ok(r)
 }
 
@@ -394,7 +423,8 @@ pub fn get_expiries<S: AsRef<str>>(auth: &Auth, hashes: &[S], now_ms: u64) -> Re
     auth.apply(
         &mut r.params,
         &request_message::get_expiries(now_ms, hashes),
-    );
+        SUBACCOUNT_READ,
+    )?;
     Ok(r)
 }
 
@@ -426,7 +456,8 @@ pub fn revoke_subaccount(
     auth.apply(
         &mut r.params,
         &request_message::revoke_subaccount(unrevoke, now_ms, tokens),
-    );
+        0,
+    )?;
     Ok(r)
 }
 

@@ -353,7 +353,7 @@ pub(crate) fn run_rpc(args: RpcArgs) -> anyhow::Result<ExitCode> {
                 Some(t) => t,
                 None => now_ms()?,
             };
-            let r = rpc::delete_all(&auth(&signer)?, ns, ts);
+            let r = rpc::delete_all(&auth(&signer)?, ns, ts)?;
             print(&signer, &r)
         }
         SignCommand::Expire {
