@@ -18,6 +18,7 @@ pub use error::{Error, Result};
 pub use namespace::{Namespace, NamespaceSelector, message_hash};
 pub use node::{BinRecord, ServiceNode, SwarmAnswer};
 pub use pool::{NodePool, OnionPath, PoolConfig};
+pub use response::{RetrieveResponse, SwarmResponse, check_status};
 pub use rpc::{Method, Request, Retrieve, Store};
 pub use space::{INVALID_SWARM_ID, SwarmId, SwarmPubkey, closest_swarm, swarm_space};
 pub use table::{SwarmRef, SwarmTable};

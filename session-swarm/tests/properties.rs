@@ -44,6 +44,32 @@ fn node_pool(count: usize) -> Vec<ServiceNode> {
     base.iter().cycle().take(count).cloned().collect()
 }
 
+/// One signed request per recursive method, to parse arbitrary answers against.
+fn requests() -> &'static [session_swarm::Request] {
+    use session_swarm::auth::{Auth, ExpireMode};
+    use session_swarm::{Namespace, NamespaceSelector, Store, rpc};
+    static REQUESTS: std::sync::OnceLock<Vec<session_swarm::Request>> = std::sync::OnceLock::new();
+    REQUESTS.get_or_init(|| {
+        let auth = Auth::session_id(&Ed25519KeyPair::from_seed(&[9; 32]));
+        let hash = ["DNLKvgPlL+Vp6V+RVHDlvAGLPYn3IgLw2ExqU9MFLsk"];
+        vec![
+            Store {
+                namespace: Namespace::new(2),
+                data: b"x".to_vec(),
+                timestamp_ms: 1,
+                ttl_ms: 20_000,
+            }
+            .sign(&auth)
+            .unwrap(),
+            rpc::delete(&auth, &hash, false).unwrap(),
+            rpc::delete_all(&auth, NamespaceSelector::All, 1).unwrap(),
+            rpc::delete_before(&auth, NamespaceSelector::All, 1).unwrap(),
+            rpc::expire_all(&auth, NamespaceSelector::All, 1).unwrap(),
+            rpc::expire(&auth, &hash, &[5], ExpireMode::Extend).unwrap(),
+        ]
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -154,11 +180,36 @@ proptest! {
         }
         let _ = RetrieveResponse::parse(&bytes);
         let _ = parse_batch(&bytes);
+        let _ = session_swarm::response::InfoResponse::parse(&bytes);
+        let _ = session_swarm::response::parse_get_expiries(&bytes);
+        let _ = session_swarm::response::next_node_not_found(&bytes);
+        for request in requests() {
+            let _ = session_swarm::SwarmResponse::parse(request, &bytes);
+        }
         let _ = session_swarm::response::check_status(421, &bytes);
         if let Ok(s) = std::str::from_utf8(&bytes) {
             let _ = s.parse::<SwarmPubkey>();
             let _ = SwarmId::from_hex(s);
             let _ = ServiceNode::from_cache_line(s);
+        }
+    }
+
+    #[test]
+    fn swarm_answers_never_panic(
+        key in "[0-9a-f]{64}",
+        deleted in proptest::collection::vec("[A-Za-z0-9+/]{0,44}", 0..4),
+        sig in "[A-Za-z0-9+/=]{0,90}",
+        expiry in any::<i64>(),
+    ) {
+        let entry = serde_json::json!({
+            "hash": deleted.first(), "deleted": deleted, "updated": {"1": deleted},
+            "expiry": expiry, "signature": sig, "unchanged": {"a": expiry},
+        });
+        let body = serde_json::json!({"swarm": {key: entry}}).to_string();
+        for request in requests() {
+            if let Ok(r) = session_swarm::SwarmResponse::parse(request, body.as_bytes()) {
+                prop_assert_eq!(r.successes().count(), 0);
+            }
         }
     }
 
