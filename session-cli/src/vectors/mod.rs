@@ -33,7 +33,12 @@ pub(crate) struct Malformed {
 
 impl fmt::Display for Malformed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: malformed vector file: {}", self.path.display(), self.why)
+        write!(
+            f,
+            "{}: malformed vector file: {}",
+            self.path.display(),
+            self.why
+        )
     }
 }
 
@@ -42,7 +47,10 @@ const OPTIONAL_KEYS: [&str; 2] = ["intermediate", "comment"];
 
 /// Parses and validates one vector file.
 pub(crate) fn load_file(path: &Path) -> Result<Vec<Vector>, Malformed> {
-    let bad = |why: String| Malformed { path: path.to_path_buf(), why };
+    let bad = |why: String| Malformed {
+        path: path.to_path_buf(),
+        why,
+    };
     let text = std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read: {e}")))?;
     parse_vectors(&text).map_err(bad)
 }
@@ -106,7 +114,12 @@ pub(crate) fn parse_vectors(text: &str) -> Result<Vec<Vector>, String> {
         if id.is_empty() || kind.is_empty() {
             return Err(format!("{label}: `id` and `kind` must not be empty"));
         }
-        out.push(Vector { id, kind, inputs, expected });
+        out.push(Vector {
+            id,
+            kind,
+            inputs,
+            expected,
+        });
     }
     Ok(out)
 }
@@ -145,7 +158,8 @@ impl Outputs {
     }
     /// A byte string, as lowercase hex.
     pub(crate) fn hex(mut self, name: &str, bytes: impl AsRef<[u8]>) -> Self {
-        self.0.insert(name.into(), Value::String(hex::encode(bytes)));
+        self.0
+            .insert(name.into(), Value::String(hex::encode(bytes)));
         self
     }
     /// A text value.
@@ -311,7 +325,10 @@ fn values_equal(expected: &Value, got: &Value) -> bool {
     match (expected, got) {
         (Value::String(s), Value::Number(n)) | (Value::Number(n), Value::String(s)) => {
             s.parse::<i128>().ok().is_some_and(|a| {
-                n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)) == Some(a)
+                n.as_i64()
+                    .map(i128::from)
+                    .or_else(|| n.as_u64().map(i128::from))
+                    == Some(a)
             })
         }
         _ => expected == got,
@@ -393,7 +410,10 @@ pub(crate) fn check(files: &[PathBuf], json: bool) -> ExitCode {
             }
             Verdict::Unsupported => {
                 if !json {
-                    println!("UNSUPPORTED {} ({}): no implementation of this kind", v.id, v.kind);
+                    println!(
+                        "UNSUPPORTED {} ({}): no implementation of this kind",
+                        v.id, v.kind
+                    );
                 }
                 unsupported.push(v.id.clone());
             }
@@ -408,7 +428,11 @@ pub(crate) fn check(files: &[PathBuf], json: bool) -> ExitCode {
         });
         println!("{report}");
     } else {
-        println!("{passed} passed, {} failed, {} unsupported", failed.len(), unsupported.len());
+        println!(
+            "{passed} passed, {} failed, {} unsupported",
+            failed.len(),
+            unsupported.len()
+        );
     }
     if failed.is_empty() && unsupported.is_empty() {
         ExitCode::SUCCESS
@@ -429,11 +453,23 @@ mod tests {
         let ok = r#"[{"id":"identity/x","kind":"k","inputs":{},"expected":{},"source":"s"}]"#;
         assert_eq!(parse_vectors(ok).map(|v| v.len()), Ok(1));
         let missing = r#"[{"id":"identity/x","kind":"k","inputs":{},"source":"s"}]"#;
-        assert!(parse_vectors(missing).unwrap_err().contains("missing key `expected`"));
+        assert!(
+            parse_vectors(missing)
+                .unwrap_err()
+                .contains("missing key `expected`")
+        );
         let unknown = r#"[{"id":"a/x","kind":"k","inputs":{},"expected":{},"source":"s","x":1}]"#;
-        assert!(parse_vectors(unknown).unwrap_err().contains("unknown key `x`"));
+        assert!(
+            parse_vectors(unknown)
+                .unwrap_err()
+                .contains("unknown key `x`")
+        );
         let wrong = r#"[{"id":"a/x","kind":"k","inputs":[],"expected":{},"source":"s"}]"#;
-        assert!(parse_vectors(wrong).unwrap_err().contains("`inputs` must be an object"));
+        assert!(
+            parse_vectors(wrong)
+                .unwrap_err()
+                .contains("`inputs` must be an object")
+        );
         let wrong_id = r#"[{"id":7,"kind":"k","inputs":{},"expected":{},"source":"s"}]"#;
         assert!(parse_vectors(wrong_id).is_err());
     }
@@ -449,8 +485,14 @@ mod tests {
 
     #[test]
     fn integer_strings_compare_with_numbers() {
-        assert!(values_equal(&Value::from("18446744073709551615"), &Value::from(u64::MAX)));
+        assert!(values_equal(
+            &Value::from("18446744073709551615"),
+            &Value::from(u64::MAX)
+        ));
         assert!(!values_equal(&Value::from("1"), &Value::from(2)));
-        assert!(values_equal(&serde_json::json!({"a":[1]}), &serde_json::json!({"a":[1]})));
+        assert!(values_equal(
+            &serde_json::json!({"a":[1]}),
+            &serde_json::json!({"a":[1]})
+        ));
     }
 }
