@@ -300,23 +300,8 @@ fn account_id_format(i: Inputs<'_>) -> OpResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Verdict, judge, parse_vectors};
-
     #[test]
     fn every_identity_vector_passes() {
-        let vectors = parse_vectors(include_str!("../../../vectors/identity.json")).unwrap();
-        assert!(vectors.len() >= 209);
-        let failures: Vec<String> = vectors
-            .iter()
-            .filter_map(|v| match judge(v) {
-                Verdict::Pass => None,
-                other => Some(format!("{} ({}): {other:?}", v.id, v.kind)),
-            })
-            .collect();
-        assert!(
-            failures.is_empty(),
-            "failing identity vectors:\n{}",
-            failures.join("\n")
-        );
+        super::super::assert_all_pass(include_str!("../../../vectors/identity.json"), "identity");
     }
 }

@@ -441,6 +441,28 @@ pub(crate) fn check(files: &[PathBuf], json: bool) -> ExitCode {
     }
 }
 
+/// Asserts that every vector of a file's text passes, naming each one that does not (used by
+/// the per-area tests so that `cargo test` alone catches a regression).
+#[cfg(test)]
+pub(crate) fn assert_all_pass(text: &str, area: &str) {
+    let vectors = parse_vectors(text).unwrap_or_else(|e| panic!("{area} vectors: {e}"));
+    assert!(!vectors.is_empty(), "no {area} vectors");
+    let failures: Vec<String> = vectors
+        .iter()
+        .filter_map(|v| match judge(v) {
+            Verdict::Pass => None,
+            other => Some(format!("{} ({}): {other:?}", v.id, v.kind)),
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} {area} vectors fail:\n{}",
+        failures.len(),
+        vectors.len(),
+        failures.join("\n")
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

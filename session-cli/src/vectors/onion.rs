@@ -281,23 +281,8 @@ fn omq_onion_relay_encode(inputs: Inputs<'_>) -> OpResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Verdict, judge, parse_vectors};
-
     #[test]
     fn every_onion_vector_passes() {
-        let vectors = parse_vectors(include_str!("../../../vectors/onion.json")).unwrap();
-        assert!(!vectors.is_empty());
-        let failures: Vec<String> = vectors
-            .iter()
-            .filter_map(|v| match judge(v) {
-                Verdict::Pass => None,
-                other => Some(format!("{}: {other:?}", v.id)),
-            })
-            .collect();
-        assert!(
-            failures.is_empty(),
-            "failing onion vectors:\n{}",
-            failures.join("\n")
-        );
+        super::super::assert_all_pass(include_str!("../../../vectors/onion.json"), "onion");
     }
 }

@@ -407,22 +407,8 @@ fn group_decrypt(i: Inputs<'_>) -> OpResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Verdict, judge, parse_vectors};
-
     #[test]
     fn every_protocol_vector_passes() {
-        let vectors = parse_vectors(include_str!("../../../vectors/protocol.json")).unwrap();
-        let failures: Vec<String> = vectors
-            .iter()
-            .filter_map(|v| match judge(v) {
-                Verdict::Pass => None,
-                other => Some(format!("{}: {other:?}", v.id)),
-            })
-            .collect();
-        assert!(
-            failures.is_empty(),
-            "failing protocol vectors:\n{}",
-            failures.join("\n")
-        );
+        super::super::assert_all_pass(include_str!("../../../vectors/protocol.json"), "protocol");
     }
 }

@@ -310,23 +310,8 @@ fn bin_record(inputs: Inputs<'_>) -> OpResult {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Verdict, judge, parse_vectors};
-
     #[test]
     fn every_swarm_vector_passes() {
-        let vectors = parse_vectors(include_str!("../../../vectors/swarm.json")).unwrap();
-        assert!(!vectors.is_empty());
-        let failures: Vec<String> = vectors
-            .iter()
-            .filter_map(|v| match judge(v) {
-                Verdict::Pass => None,
-                other => Some(format!("{} ({}): {other:?}", v.id, v.kind)),
-            })
-            .collect();
-        assert!(
-            failures.is_empty(),
-            "failing swarm vectors:\n{}",
-            failures.join("\n")
-        );
+        super::super::assert_all_pass(include_str!("../../../vectors/swarm.json"), "swarm");
     }
 }
