@@ -107,3 +107,18 @@ impl Error {
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<session_bencode::Error> for Error {
+    fn from(e: session_bencode::Error) -> Self {
+        use session_bencode::Error as B;
+        Error::Bencode(match e {
+            B::Truncated => "truncated",
+            B::UnexpectedByte => "unexpected byte",
+            B::BadInteger => "non-canonical or out-of-range integer",
+            B::UnsortedKeys => "dict keys not sorted or not unique",
+            B::TooDeep => "nested too deeply",
+            B::TrailingBytes => "trailing bytes",
+            _ => "malformed",
+        })
+    }
+}

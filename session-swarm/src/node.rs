@@ -9,9 +9,9 @@ use std::net::Ipv4Addr;
 use serde_json::{Map, Value};
 use session_identity::{Ed25519PublicKey, X25519PublicKey};
 
-use crate::bt::BtValue;
 use crate::error::{Error, Result};
 use crate::space::{INVALID_SWARM_ID, SwarmId};
+use session_bencode::Value as BtValue;
 
 /// Length of one `active_nodes_bin` record.
 pub const BIN_RECORD_LEN: usize = 51;
@@ -213,11 +213,11 @@ impl ServiceNode {
     ///
     /// # Errors
     /// [`Error::InvalidNode`] describing the first malformed field.
-    pub fn from_bt_entry(entry: &BtValue, index: usize) -> Result<Self> {
+    pub fn from_bt_entry(entry: &BtValue<'_>, index: usize) -> Result<Self> {
         let bad = |reason| Error::InvalidNode { index, reason };
         let text = |k: &'static str| {
             entry
-                .get(k)
+                .get(k.as_bytes())
                 .and_then(BtValue::as_bytes)
                 .and_then(|b| std::str::from_utf8(b).ok())
         };
@@ -227,30 +227,26 @@ impl ServiceNode {
         let ip: Ipv4Addr = text("public_ip")
             .and_then(|s| s.parse().ok())
             .ok_or(bad("public_ip is not a dotted IPv4 address"))?;
-        let port = |k| match entry.get(k) {
+        let port = |k: &str| match entry.get(k.as_bytes()) {
             None => Ok(0),
             Some(v) => v
-                .as_int()
+                .as_u64()
                 .and_then(|i| u16::try_from(i).ok())
                 .ok_or(bad("bad port")),
         };
         let quic_port = port("storage_lmq_port")?;
         let https_port = port("storage_port")?;
-        let swarm_id = match entry.get("swarm_id") {
+        let swarm_id = match entry.get(b"swarm_id") {
             None => INVALID_SWARM_ID,
-            Some(v) => SwarmId::new(
-                v.as_int()
-                    .and_then(|i| u64::try_from(i).ok())
-                    .ok_or(bad("swarm_id is not a u64"))?,
-            ),
+            Some(v) => SwarmId::new(v.as_u64().ok_or(bad("swarm_id is not a u64"))?),
         };
-        let version = match entry.get("storage_server_version") {
+        let version = match entry.get(b"storage_server_version") {
             None => None,
             Some(v) => {
                 let l = v.as_list().ok_or(bad("bad version"))?;
                 let n: Option<Vec<u16>> = l
                     .iter()
-                    .map(|x| x.as_int().and_then(|i| u16::try_from(i).ok()))
+                    .map(|x| x.as_u64().and_then(|i| u16::try_from(i).ok()))
                     .collect();
                 Some(version3(&n.ok_or(bad("bad version"))?).ok_or(bad("bad version"))?)
             }
@@ -562,7 +558,7 @@ pub fn parse_seed_bootstrap_response(content_type: &str, body: &[u8]) -> Result<
 /// [`Error::Status`] for a non-200 status, [`Error::Bencode`] / [`Error::MalformedResponse`]
 /// for a wrong shape, [`Error::InvalidNode`] for a bad entry.
 pub fn parse_service_nodes_bt(body: &[u8]) -> Result<Vec<ServiceNode>> {
-    let v = BtValue::decode(body)?;
+    let v = session_bencode::decode(body)?;
     let l = v
         .as_list()
         .ok_or(Error::MalformedResponse("not a [status, result] list"))?;
@@ -570,7 +566,7 @@ pub fn parse_service_nodes_bt(body: &[u8]) -> Result<Vec<ServiceNode>> {
         return Err(Error::MalformedResponse("not a [status, result] list"));
     };
     let status = status
-        .as_int()
+        .as_i64()
         .ok_or(Error::MalformedResponse("status is not an integer"))?;
     if status != 200 {
         let body = result
@@ -582,13 +578,13 @@ pub fn parse_service_nodes_bt(body: &[u8]) -> Result<Vec<ServiceNode>> {
         });
     }
     let states = result
-        .get("result")
-        .and_then(|r| r.get("service_node_states"))
+        .get(b"result")
+        .and_then(|r| r.get(b"service_node_states"))
         .and_then(BtValue::as_list)
         .ok_or(Error::MalformedResponse("missing service_node_states list"))?;
     let mut out = Vec::with_capacity(states.len());
     for (i, e) in states.iter().enumerate() {
-        if e.get("public_ip").and_then(BtValue::as_bytes) == Some(b"0.0.0.0") {
+        if e.get(b"public_ip").and_then(BtValue::as_bytes) == Some(b"0.0.0.0") {
             continue;
         }
         out.push(ServiceNode::from_bt_entry(e, i)?);
