@@ -33,6 +33,8 @@ enum Command {
     Swarm(cmd::swarm::SwarmArgs),
     /// Signed storage RPC requests.
     Rpc(cmd::swarm::RpcArgs),
+    /// Time the core operations (like `openssl speed`; names as in `refbench`).
+    Bench(cmd::bench::BenchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         Command::Onion(args) => cmd::onion::run(args),
         Command::Swarm(args) => cmd::swarm::run_swarm(args),
         Command::Rpc(args) => cmd::swarm::run_rpc(args),
+        Command::Bench(args) => cmd::bench::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,6 @@
 //! The `session` subcommands other than `vectors`, one module per area.
 
+pub(crate) mod bench;
 pub(crate) mod common;
 pub(crate) mod id;
 pub(crate) mod message;
