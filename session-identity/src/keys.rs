@@ -320,8 +320,30 @@ impl X25519SecretKey {
     ///
     /// # Errors
     /// [`Error::InvalidPoint`] if the result is all zeros (a small-order public key).
+    ///
+    /// The product is computed on the Edwards form of `their` key with curve25519-dalek's
+    /// variable-base multiplication (AVX2 when available), falling back to the Montgomery
+    /// ladder for keys on the twist; the result is the ladder's, bit for bit, for every key.
     pub fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<Zeroizing<[u8; 32]>> {
-        let shared = Zeroizing::new(x25519_dalek::x25519(self.0, their.0));
+        let shared = Zeroizing::new(point::x25519(&self.0, &their.0));
+        if bool::from(shared.ct_eq(&[0u8; 32])) {
+            return Err(Error::InvalidPoint);
+        }
+        Ok(shared)
+    }
+
+    /// X25519 Diffie–Hellman with a key that must be the X25519 key of an Ed25519 identity:
+    /// canonical (below p, bit 255 clear) and of prime order, the rules of
+    /// [`AccountId::validate`]. Same result as [`X25519SecretKey::diffie_hellman`] on such keys;
+    /// cheaper than validating and then exchanging, as the point is decoded once.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] for any other key.
+    pub fn diffie_hellman_prime_order(
+        &self,
+        their: &X25519PublicKey,
+    ) -> Result<Zeroizing<[u8; 32]>> {
+        let shared = Zeroizing::new(point::x25519_prime_order(&self.0, &their.0)?);
         if bool::from(shared.ct_eq(&[0u8; 32])) {
             return Err(Error::InvalidPoint);
         }

@@ -61,6 +61,49 @@ pub(crate) fn mul_prime_order(n: &Scalar, point: &EdwardsPoint) -> Result<[u8; 3
     Ok(q.compress().to_bytes())
 }
 
+/// X25519 (RFC 7748; libsodium `crypto_scalarmult`): `clamp(k)·u`, bit 255 of `u` ignored and
+/// `u ≥ p` taken mod p, for every `u`.
+///
+/// For a `u` on the curve the product is computed on the Edwards form: the point with that u
+/// (either sign: `u(−P) = u(P)`) times the clamped, unreduced scalar, with curve25519-dalek's
+/// variable-base multiplication (vectorised with AVX2 when the CPU has it, detected at run
+/// time), then mapped back to u. A clamped scalar is a multiple of 8 below 2^255, so the result
+/// is the Montgomery ladder's exactly, small-order and mixed-order points included (the
+/// identity maps to u = 0, as the ladder gives). The other `u` (on the twist, and u = −1) take
+/// the ladder of x25519-dalek. Which way is taken depends on public data only; the scalar only
+/// meets constant-time code.
+pub(crate) fn x25519(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
+    match MontgomeryPoint(*u).to_edwards(0) {
+        Some(p) => mul_clamped_to_u(&p, k),
+        None => x25519_dalek::x25519(*k, *u),
+    }
+}
+
+/// X25519 with a `u` that must be the key of an Ed25519 identity: canonical (below p, bit 255
+/// clear) and mapping to a point of prime order, the rules of `AccountId::validate`. Decodes
+/// the point once for the check and the product.
+pub(crate) fn x25519_prime_order(k: &[u8; 32], u: &[u8; 32]) -> Result<[u8; 32]> {
+    if u[31] & 0x80 != 0 || !is_canonical_y(u) {
+        return Err(Error::InvalidPoint);
+    }
+    let p = MontgomeryPoint(*u)
+        .to_edwards(0)
+        .ok_or(Error::InvalidPoint)?;
+    if p.is_small_order() || !p.is_torsion_free() {
+        return Err(Error::InvalidPoint);
+    }
+    Ok(mul_clamped_to_u(&p, k))
+}
+
+/// `u(clamp(k)·P)`, zeroizing the secret product point.
+fn mul_clamped_to_u(p: &EdwardsPoint, k: &[u8; 32]) -> [u8; 32] {
+    use zeroize::Zeroize as _;
+    let mut q = p.mul_clamped(*k);
+    let u = q.to_montgomery().to_bytes();
+    q.zeroize();
+    u
+}
+
 /// reduce64: a 64-byte little-endian integer mod L.
 pub(crate) fn reduce64(h: &[u8; 64]) -> Scalar {
     Scalar::from_bytes_mod_order_wide(h)
@@ -188,6 +231,84 @@ mod tests {
         );
         let b = curve25519_dalek::constants::ED25519_BASEPOINT_POINT.compress();
         assert!(decode_prime_order(b.as_bytes(), true).is_ok());
+    }
+
+    /// The eight points of small order (as u: 0, 1, −1 and the five others of RFC 7748 §5's
+    /// list) and their u ≥ p / bit-255 aliases give the ladder's results.
+    #[test]
+    fn x25519_small_order_and_aliases_match_the_ladder() {
+        let mut inputs: Vec<[u8; 32]> = curve25519_dalek::constants::EIGHT_TORSION
+            .iter()
+            .map(|t| t.to_montgomery().to_bytes())
+            .collect();
+        let mut p = [0xffu8; 32];
+        p[31] = 0x7f;
+        p[0] = 0xed; // p itself (= 0)
+        inputs.push(p);
+        p[0] = 0xee; // p + 1 (= 1)
+        inputs.push(p);
+        inputs.push([0xff; 32]);
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        inputs.push(minus_one);
+        for k in [[0u8; 32], [0xff; 32], [0x42; 32]] {
+            for u in &inputs {
+                let mut hi = *u;
+                hi[31] |= 0x80;
+                assert_eq!(x25519(&k, u), x25519_dalek::x25519(k, *u), "u {u:02x?}");
+                assert_eq!(x25519(&k, &hi), x25519_dalek::x25519(k, hi), "u {hi:02x?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any 32 bytes as u (about half of them on the twist) and any scalar.
+        #[test]
+        fn x25519_matches_the_ladder(k in proptest::prelude::any::<[u8; 32]>(),
+                                     u in proptest::prelude::any::<[u8; 32]>()) {
+            proptest::prop_assert_eq!(x25519(&k, &u), x25519_dalek::x25519(k, u));
+        }
+
+        /// Points of the curve with every torsion component (prime-order, mixed-order), and the
+        /// validated variant: same result when it accepts, and it accepts exactly what
+        /// `AccountId::validate` accepts.
+        #[test]
+        fn x25519_on_curve_points(k in proptest::prelude::any::<[u8; 32]>(),
+                                  s in proptest::prelude::any::<[u8; 32]>(),
+                                  t in 0usize..8) {
+            let torsion = curve25519_dalek::constants::EIGHT_TORSION[t];
+            let p = EdwardsPoint::mul_base_clamped(s) + torsion;
+            let u = p.to_montgomery().to_bytes();
+            let want = x25519_dalek::x25519(k, u);
+            proptest::prop_assert_eq!(x25519(&k, &u), want);
+            let id = crate::AccountId::from_key_bytes(&u);
+            match x25519_prime_order(&k, &u) {
+                Ok(got) => {
+                    proptest::prop_assert_eq!(got, want);
+                    proptest::prop_assert!(id.validate().is_ok());
+                }
+                Err(_) => proptest::prop_assert!(id.validate().is_err()),
+            }
+            proptest::prop_assert_eq!(t == 0, x25519_prime_order(&k, &u).is_ok());
+        }
+
+        /// The validated variant on arbitrary bytes: never accepts what `AccountId::validate`
+        /// refuses, and agrees with the ladder when it accepts.
+        #[test]
+        fn x25519_prime_order_on_any_bytes(k in proptest::prelude::any::<[u8; 32]>(),
+                                           u in proptest::prelude::any::<[u8; 32]>()) {
+            let id = crate::AccountId::from_key_bytes(&u);
+            match x25519_prime_order(&k, &u) {
+                Ok(got) => {
+                    proptest::prop_assert!(id.validate().is_ok());
+                    proptest::prop_assert_eq!(got, x25519_dalek::x25519(k, u));
+                }
+                Err(_) => proptest::prop_assert!(id.validate().is_err()),
+            }
+        }
     }
 
     proptest::proptest! {
