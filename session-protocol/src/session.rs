@@ -1,8 +1,9 @@
 //! One-to-one Session Protocol (spec §1): `sign_for_recipient`, `encrypt_for_recipient`
 //! (libsodium `crypto_box_seal` of the signed inner message) and `decrypt_incoming`.
 
-use crypto_box::aead::Aead as _;
-use crypto_box::{SalsaBox, aead::generic_array::GenericArray};
+use crypto_secretbox::aead::generic_array::GenericArray;
+use crypto_secretbox::aead::{AeadInPlace as _, KeyInit as _};
+use crypto_secretbox::{Kdf, XSalsa20Poly1305};
 use rand_core::{CryptoRng, RngCore};
 use session_identity::{
     AccountId, Ed25519KeyPair, Ed25519PublicKey, Signature, X25519PublicKey, X25519SecretKey,
@@ -72,23 +73,36 @@ fn seal_nonce(epk: &X25519PublicKey, recipient: &X25519PublicKey) -> Result<[u8;
     )?)
 }
 
+/// The `crypto_box` key of an X25519 shared secret: HSalsa20(shared, 0^16) (libsodium
+/// `crypto_box_beforenm`).
+fn box_cipher(shared: &[u8; 32]) -> XSalsa20Poly1305 {
+    let key = Zeroizing::new(<XSalsa20Poly1305 as Kdf>::kdf(
+        GenericArray::from_slice(shared),
+        &GenericArray::default(),
+    ));
+    XSalsa20Poly1305::new(&key)
+}
+
 /// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`. The
-/// recipient key must be a canonical prime-order point ([`recipient_key`]): `crypto_box`
-/// reduces the clamped scalar mod ℓ, which gives libsodium's result exactly on such points (and
-/// never an all-zero shared secret).
+/// recipient key must be a canonical prime-order point (the X25519 key of an Ed25519
+/// identity); the exchange is libsodium's `crypto_scalarmult` bit for bit.
 fn seal(esk: &X25519SecretKey, recipient: &X25519PublicKey, plaintext: &[u8]) -> Result<Vec<u8>> {
+    let shared = esk
+        .diffie_hellman_prime_order(recipient)
+        .map_err(|_| Error::InvalidPoint)?;
     let epk = esk.public_key();
     let nonce = seal_nonce(&epk, recipient)?;
-    let sbox = SalsaBox::new(
-        &crypto_box::PublicKey::from(recipient.to_bytes()),
-        &crypto_box::SecretKey::from(*esk.as_bytes()),
-    );
-    let ct = sbox
-        .encrypt(GenericArray::from_slice(&nonce), plaintext)
-        .map_err(|_| Error::TooLarge)?;
-    let mut out = Vec::with_capacity(KEY_LEN + ct.len());
+    let mut out = Vec::with_capacity(KEY_LEN + TAG_LEN + plaintext.len());
     out.extend_from_slice(epk.as_bytes());
-    out.extend_from_slice(&ct);
+    out.extend_from_slice(&[0u8; TAG_LEN]);
+    out.extend_from_slice(plaintext);
+    let (head, body) = out.split_at_mut(KEY_LEN + TAG_LEN);
+    let tag = box_cipher(&shared)
+        .encrypt_in_place_detached(GenericArray::from_slice(&nonce), &[], body)
+        .map_err(|_| Error::TooLarge)?;
+    head.get_mut(KEY_LEN..)
+        .ok_or(Error::TooLarge)?
+        .copy_from_slice(&tag);
     Ok(out)
 }
 
@@ -98,25 +112,23 @@ fn seal_open(sk: &X25519SecretKey, pk: &X25519PublicKey, ct: &[u8]) -> Result<Ze
         return Err(Error::TooShort);
     }
     let (epk, boxed) = ct.split_at(KEY_LEN);
+    let (tag, body) = boxed.split_at(TAG_LEN);
     let epk = X25519PublicKey::try_from(epk).map_err(|_| Error::TooShort)?;
     // An all-zero shared secret (small-order epk) is a failure in libsodium too.
-    sk.diffie_hellman(&epk)
+    let shared = sk
+        .diffie_hellman(&epk)
         .map_err(|_| Error::DecryptionFailed)?;
     let nonce = seal_nonce(&epk, pk)?;
-    let sbox = SalsaBox::new(
-        &crypto_box::PublicKey::from(epk.to_bytes()),
-        &crypto_box::SecretKey::from(*sk.as_bytes()),
-    );
-    sbox.decrypt(GenericArray::from_slice(&nonce), boxed)
-        .map(Zeroizing::new)
-        .map_err(|_| Error::DecryptionFailed)
-}
-
-/// Checks that a recipient Account ID is a key that libsodium and `crypto_box` agree on (a
-/// canonical, prime-order point: every Account ID made from an Ed25519 key is).
-fn recipient_key(recipient: &AccountId) -> Result<X25519PublicKey> {
-    recipient.validate().map_err(|_| Error::InvalidPoint)?;
-    Ok(recipient.x25519_public_key())
+    let mut plain = Zeroizing::new(body.to_vec());
+    box_cipher(&shared)
+        .decrypt_in_place_detached(
+            GenericArray::from_slice(&nonce),
+            &[],
+            &mut plain,
+            GenericArray::from_slice(tag),
+        )
+        .map_err(|_| Error::DecryptionFailed)?;
+    Ok(plain)
 }
 
 /// Encrypts `message` for `recipient` (spec §1.3): [`sign_for_recipient`], then libsodium's
@@ -141,7 +153,8 @@ fn encrypt_with_ephemeral(
     message: &[u8],
     esk: &X25519SecretKey,
 ) -> Result<Vec<u8>> {
-    let y = recipient_key(recipient)?;
+    // The recipient key is checked (canonical, prime order) by the exchange in `seal`.
+    let y = recipient.x25519_public_key();
     let inner = Zeroizing::new(sign_for_recipient(sender, recipient, message));
     seal(esk, &y, &inner)
 }
