@@ -270,10 +270,16 @@ impl OnionRequestBuilder {
                 (self.payload.clone(), route, s.format(), None)
             }
         };
-        let pending =
-            PendingResponse::new(t, &d_secret, self.destination.x25519(), format, dest_ed)?;
-        let mut ciphertext = pending.layer_key().seal(&d_nonce, &inner)?;
         let mut ephemeral = d_secret.public_key();
+        let pending = PendingResponse::new(
+            t,
+            &d_secret,
+            &ephemeral,
+            self.destination.x25519(),
+            format,
+            dest_ed,
+        )?;
+        let mut ciphertext = pending.layer_key().seal(&d_nonce, &inner)?;
         drop(d_secret);
         for (hop, (secret, nonce)) in self.path.iter().zip(path).rev() {
             route.insert("enc_type", Value::from(t.as_str()));

@@ -126,12 +126,28 @@ impl LayerKey {
         server: &X25519PublicKey,
     ) -> Result<Self> {
         let shared = client_secret.diffie_hellman(server)?;
-        Ok(Self::from_shared(
-            enc_type,
-            &shared,
-            &client_secret.public_key(),
-            server,
-        ))
+        // Only the xchacha20 key derivation reads the client's public key.
+        let client = match enc_type {
+            EncType::XChaCha20 => client_secret.public_key(),
+            EncType::AesGcm | EncType::AesCbc => X25519PublicKey::from_bytes(&[0u8; 32]),
+        };
+        Ok(Self::from_shared(enc_type, &shared, &client, server))
+    }
+
+    /// [`LayerKey::derive_as_client`] with the client's ephemeral public key already at hand
+    /// (saves recomputing it for xchacha20). `client_public` must be `client_secret`'s public
+    /// key; a wrong one gives a key the recipient does not derive.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] when the exchange gives the all-zero secret.
+    pub fn derive_as_client_with_public(
+        enc_type: EncType,
+        client_secret: &X25519SecretKey,
+        client_public: &X25519PublicKey,
+        server: &X25519PublicKey,
+    ) -> Result<Self> {
+        let shared = client_secret.diffie_hellman(server)?;
+        Ok(Self::from_shared(enc_type, &shared, client_public, server))
     }
 
     /// The key as the layer's recipient computes it: `server_secret` is its static secret,
@@ -144,16 +160,21 @@ impl LayerKey {
         server_secret: &X25519SecretKey,
         client: &X25519PublicKey,
     ) -> Result<Self> {
-        Self::derive_as_server_with_public(
-            enc_type,
-            server_secret,
-            &server_secret.public_key(),
-            client,
-        )
+        // Only the xchacha20 key derivation reads the server's public key.
+        let server = match enc_type {
+            EncType::XChaCha20 => server_secret.public_key(),
+            EncType::AesGcm | EncType::AesCbc => X25519PublicKey::from_bytes(&[0u8; 32]),
+        };
+        Self::derive_as_server_with_public(enc_type, server_secret, &server, client)
     }
 
-    /// [`LayerKey::derive_as_server`] with the server's public key already at hand.
-    pub(crate) fn derive_as_server_with_public(
+    /// [`LayerKey::derive_as_server`] with the server's public key already at hand (what a
+    /// node that keeps its key pair does, see [`crate::NodeKeys`]). `server_public` must be
+    /// `server_secret`'s public key; a wrong one gives a key the client does not derive.
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] when the exchange gives the all-zero secret.
+    pub fn derive_as_server_with_public(
         enc_type: EncType,
         server_secret: &X25519SecretKey,
         server: &X25519PublicKey,

@@ -57,15 +57,17 @@ impl fmt::Debug for PendingResponse {
 }
 
 impl PendingResponse {
+    /// `ephemeral_pk` is `ephemeral`'s public key (the builder has it already).
     pub(crate) fn new(
         enc_type: EncType,
         ephemeral: &X25519SecretKey,
+        ephemeral_pk: &X25519PublicKey,
         destination_x25519: &X25519PublicKey,
         format: ReplyFormat,
         destination: Option<Ed25519PublicKey>,
     ) -> Result<Self> {
         let shared = ephemeral.diffie_hellman(destination_x25519)?;
-        let ephemeral_pk = ephemeral.public_key();
+        let ephemeral_pk = *ephemeral_pk;
         let key = LayerKey::from_shared(enc_type, &shared, &ephemeral_pk, destination_x25519);
         let fallback = (enc_type == EncType::XChaCha20).then(|| {
             LayerKey::from_shared(EncType::AesGcm, &shared, &ephemeral_pk, destination_x25519)
@@ -94,7 +96,14 @@ impl PendingResponse {
         destination_x25519: &X25519PublicKey,
         format: ReplyFormat,
     ) -> Result<Self> {
-        Self::new(enc_type, ephemeral, destination_x25519, format, None)
+        Self::new(
+            enc_type,
+            ephemeral,
+            &ephemeral.public_key(),
+            destination_x25519,
+            format,
+            None,
+        )
     }
 
     /// How the reply is expected to be encoded.
