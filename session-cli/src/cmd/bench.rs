@@ -218,16 +218,25 @@ fn hops(h: &mut Harness) -> anyhow::Result<()> {
         let label = enc_label(t);
         h.bench(&format!("hop_encrypt_{label}_1KiB"), || {
             pt[0] = pt[0].wrapping_add(1);
-            let out = LayerKey::derive_as_client(t, &eph_sk, black_box(&node_pk))
-                .map(|k| k.encrypt(&mut OsRng, black_box(&pt)));
+            let out =
+                LayerKey::derive_as_client_with_public(t, &eph_sk, &eph_pk, black_box(&node_pk))
+                    .map(|k| k.encrypt(&mut OsRng, black_box(&pt)));
             black_box(out.ok());
         });
-        let ct = LayerKey::derive_as_client(t, &eph_sk, &node_pk)?.encrypt(&mut OsRng, &pt);
+        // Sanity: round trip, and the variants with the public keys given agree with the plain
+        // ones (which recompute them).
+        let ct = LayerKey::derive_as_client_with_public(t, &eph_sk, &eph_pk, &node_pk)?
+            .encrypt(&mut OsRng, &pt);
         let back = LayerKey::derive_as_server(t, &node_sk, &eph_pk)?.decrypt(&ct)?;
         ensure!(back == pt, "hop round trip");
+        let ct2 = LayerKey::derive_as_client(t, &eph_sk, &node_pk)?.encrypt(&mut OsRng, &pt);
+        let back2 = LayerKey::derive_as_server_with_public(t, &node_sk, &node_pk, &eph_pk)?
+            .decrypt(&ct2)?;
+        ensure!(back2 == pt, "hop round trip (keys recomputed)");
         h.bench(&format!("hop_decrypt_{label}_1KiB"), || {
-            let out = LayerKey::derive_as_server(t, &node_sk, black_box(&eph_pk))
-                .and_then(|k| k.decrypt(black_box(&ct)));
+            let out =
+                LayerKey::derive_as_server_with_public(t, &node_sk, &node_pk, black_box(&eph_pk))
+                    .and_then(|k| k.decrypt(black_box(&ct)));
             assert!(out.is_ok(), "hop decrypt failed");
             black_box(out.ok());
         });
