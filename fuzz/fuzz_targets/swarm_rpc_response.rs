@@ -16,7 +16,12 @@ use std::sync::LazyLock;
 
 static DELETE: LazyLock<session_swarm::Request> = LazyLock::new(|| {
     let auth = Auth::session_id(&Ed25519KeyPair::from_seed(&[5; 32]));
-    session_swarm::rpc::delete(&auth, &["AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"], true).expect("a valid delete request")
+    session_swarm::rpc::delete(
+        &auth,
+        &["AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"],
+        true,
+    )
+    .expect("a valid delete request")
 });
 
 fuzz_target!(|data: &[u8]| {
