@@ -132,6 +132,27 @@ impl Ed25519PublicKey {
         point::ed_to_x25519(&self.0).map(X25519PublicKey)
     }
 
+    /// [`Ed25519PublicKey::verify`], then [`Ed25519PublicKey::to_x25519`], decoding the key
+    /// once (what a receiver does with a signed sender key: check the signature, then name the
+    /// sender by its Account ID).
+    ///
+    /// # Errors
+    /// [`Error::SignatureInvalid`] if the signature does not verify; [`Error::InvalidPoint`] if
+    /// it does but the key is not in the prime-order subgroup.
+    pub fn verify_to_x25519(
+        &self,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<X25519PublicKey> {
+        let a = point::verify_strict_point(&self.0, message, &signature.0)
+            .ok_or(Error::SignatureInvalid)?;
+        // Verification already refused small-order keys; the subgroup check remains.
+        if !a.is_torsion_free() {
+            return Err(Error::InvalidPoint);
+        }
+        Ok(X25519PublicKey(a.to_montgomery().to_bytes()))
+    }
+
     /// Verifies an Ed25519 signature with libsodium's strict rules
     /// (`crypto_sign_ed25519_verify_detached`).
     ///

@@ -152,31 +152,80 @@ fn xed_pubkey_slow(u: &[u8; 32]) -> [u8; 32] {
 /// libsodium `crypto_sign_ed25519_verify_detached` (strict): S < L, R not of small order, A
 /// canonical and not of small order, and the encoding of S·B − h·A equal to R byte for byte.
 pub(crate) fn verify_strict(pk: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
+    verify_strict_point(pk, message, sig).is_some()
+}
+
+/// [`verify_strict`], returning the decoded A when the signature verifies (so that a caller
+/// converting A afterwards does not decode it again).
+pub(crate) fn verify_strict_point(
+    pk: &[u8; 32],
+    message: &[u8],
+    sig: &[u8; 64],
+) -> Option<EdwardsPoint> {
     let (r_bytes, s_bytes) = sig.split_at(32);
     let mut r_arr = [0u8; 32];
     r_arr.copy_from_slice(r_bytes);
     let mut s_arr = [0u8; 32];
     s_arr.copy_from_slice(s_bytes);
-    let Some(s) = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_arr)) else {
-        return false;
-    };
-    if let Some(r) = CompressedEdwardsY(r_arr).decompress() {
-        if r.is_small_order() {
-            return false;
-        }
+    let s = Option::<Scalar>::from(Scalar::from_canonical_bytes(s_arr))?;
+    if is_small_order_encoding(&r_arr) {
+        return None;
     }
     if !is_canonical_y(pk) {
-        return false;
+        return None;
     }
-    let Some(a) = CompressedEdwardsY(*pk).decompress() else {
-        return false;
-    };
+    let a = CompressedEdwardsY(*pk).decompress()?;
     if a.is_small_order() {
-        return false;
+        return None;
     }
     let h = sha512_scalar(&[&r_arr, pk, message]);
     let check = EdwardsPoint::vartime_double_scalar_mul_basepoint(&h, &(-a), &s);
-    check.compress().to_bytes() == r_arr
+    (check.compress().to_bytes() == r_arr).then_some(a)
+}
+
+/// Whether `bytes` decodes to a point of small order: every such encoding, canonical or not,
+/// with either sign bit (what decoding and then testing the point gives, without decoding).
+fn is_small_order_encoding(bytes: &[u8; 32]) -> bool {
+    small_order_encodings().iter().any(|e| e == bytes)
+}
+
+/// The 14 encodings that decode to one of the 8 points of small order: their canonical
+/// encodings, the sign-bit variants of the two points with x = 0 (decoding accepts "−0") and
+/// of y = 0, and y + p for y = 0 and y = 1 (the only small-order y below 19).
+fn small_order_encodings() -> &'static [[u8; 32]] {
+    static TABLE: std::sync::OnceLock<Vec<[u8; 32]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut out: Vec<[u8; 32]> = Vec::new();
+        for t in curve25519_dalek::constants::EIGHT_TORSION {
+            let enc = t.compress().to_bytes();
+            let mut candidates = vec![enc];
+            let mut flipped = enc;
+            flipped[31] ^= 0x80;
+            candidates.push(flipped);
+            // y + p, when it still fits in 255 bits (y < 19).
+            let mut y = enc;
+            y[31] &= 0x7f;
+            if y[1..].iter().all(|&b| b == 0) && y[0] < 19 {
+                let mut alias = [0xffu8; 32];
+                alias[31] = 0x7f;
+                alias[0] = 0xed + y[0];
+                alias[31] |= enc[31] & 0x80;
+                let mut alias_flipped = alias;
+                alias_flipped[31] ^= 0x80;
+                candidates.push(alias);
+                candidates.push(alias_flipped);
+            }
+            for c in candidates {
+                let small = CompressedEdwardsY(c)
+                    .decompress()
+                    .is_some_and(|p| p.is_small_order());
+                if small && !out.contains(&c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    })
 }
 
 #[cfg(test)]
@@ -262,6 +311,38 @@ mod tests {
         }
     }
 
+    #[test]
+    fn small_order_encodings_are_exactly_those_that_decode_to_small_order() {
+        assert_eq!(small_order_encodings().len(), 14);
+        for e in small_order_encodings() {
+            assert!(
+                CompressedEdwardsY(*e)
+                    .decompress()
+                    .unwrap()
+                    .is_small_order()
+            );
+        }
+        // Every y below 32 and above p − 32, both signs: decoding and testing agrees.
+        for low in [true, false] {
+            for v in 0u8..32 {
+                for sign in [0u8, 0x80] {
+                    let mut e = if low { [0u8; 32] } else { [0xffu8; 32] };
+                    if low {
+                        e[0] = v;
+                    } else {
+                        e[0] = 0xff - v;
+                        e[31] = 0x7f;
+                    }
+                    e[31] |= sign;
+                    let by_decoding = CompressedEdwardsY(e)
+                        .decompress()
+                        .is_some_and(|p| p.is_small_order());
+                    assert_eq!(is_small_order_encoding(&e), by_decoding, "{e:02x?}");
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
@@ -293,6 +374,20 @@ mod tests {
                 Err(_) => proptest::prop_assert!(id.validate().is_err()),
             }
             proptest::prop_assert_eq!(t == 0, x25519_prime_order(&k, &u).is_ok());
+        }
+
+        /// The small-order test on R by encoding agrees with decoding R and testing the point.
+        #[test]
+        fn small_order_by_encoding(r in proptest::prelude::any::<[u8; 32]>(), t in 0usize..8,
+                                   s in proptest::prelude::any::<[u8; 32]>()) {
+            let by_decoding = |e: &[u8; 32]| CompressedEdwardsY(*e)
+                .decompress()
+                .is_some_and(|p| p.is_small_order());
+            proptest::prop_assert_eq!(is_small_order_encoding(&r), by_decoding(&r));
+            let p = (EdwardsPoint::mul_base_clamped(s) + curve25519_dalek::constants::EIGHT_TORSION[t])
+                .compress()
+                .to_bytes();
+            proptest::prop_assert_eq!(is_small_order_encoding(&p), by_decoding(&p));
         }
 
         /// The validated variant on arbitrary bytes: never accepts what `AccountId::validate`
