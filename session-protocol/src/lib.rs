@@ -42,8 +42,8 @@ pub use multi::{
 };
 pub use padding::{PaddingRule, pad_message, padded_len, unpad_message};
 pub use session::{
-    IncomingMessage, SESSION_OVERHEAD, decrypt_incoming, decrypt_incoming_x25519,
-    encrypt_for_recipient, sign_for_recipient,
+    CheckedRecipient, IncomingMessage, SESSION_OVERHEAD, decrypt_incoming, decrypt_incoming_x25519,
+    encrypt_for_checked_recipient, encrypt_for_recipient, sign_for_recipient,
 };
 #[cfg(feature = "testing")]
 pub use session::{

@@ -86,10 +86,21 @@ fn box_cipher(shared: &[u8; 32]) -> XSalsa20Poly1305 {
 /// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`. The
 /// recipient key must be a canonical prime-order point (the X25519 key of an Ed25519
 /// identity); the exchange is libsodium's `crypto_scalarmult` bit for bit.
-fn seal(esk: &X25519SecretKey, recipient: &X25519PublicKey, plaintext: &[u8]) -> Result<Vec<u8>> {
-    let shared = esk
-        .diffie_hellman_prime_order(recipient)
-        .map_err(|_| Error::InvalidPoint)?;
+///
+/// With `checked`, the key was checked already ([`CheckedRecipient`]) and only the all-zero
+/// exchange is refused (which a checked key never gives).
+fn seal(
+    esk: &X25519SecretKey,
+    recipient: &X25519PublicKey,
+    plaintext: &[u8],
+    checked: bool,
+) -> Result<Vec<u8>> {
+    let shared = if checked {
+        esk.diffie_hellman(recipient)
+    } else {
+        esk.diffie_hellman_prime_order(recipient)
+    }
+    .map_err(|_| Error::InvalidPoint)?;
     let epk = esk.public_key();
     let nonce = seal_nonce(&epk, recipient)?;
     let mut out = Vec::with_capacity(KEY_LEN + TAG_LEN + plaintext.len());
@@ -156,7 +167,49 @@ fn encrypt_with_ephemeral(
     // The recipient key is checked (canonical, prime order) by the exchange in `seal`.
     let y = recipient.x25519_public_key();
     let inner = Zeroizing::new(sign_for_recipient(sender, recipient, message));
-    seal(esk, &y, &inner)
+    seal(esk, &y, &inner, false)
+}
+
+/// A recipient whose Account ID was checked once (a canonical X25519 key of prime order, as
+/// every Account ID of an Ed25519 identity is), to encrypt many messages to it with
+/// [`encrypt_for_checked_recipient`] without checking the key again each time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedRecipient {
+    id: AccountId,
+}
+
+impl CheckedRecipient {
+    /// Checks `id` ([`AccountId::validate`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] when it is not a valid X25519 key of an Ed25519 identity.
+    pub fn new(id: &AccountId) -> Result<Self> {
+        id.validate().map_err(|_| Error::InvalidPoint)?;
+        Ok(Self { id: *id })
+    }
+
+    /// The Account ID.
+    #[must_use]
+    pub fn account_id(&self) -> &AccountId {
+        &self.id
+    }
+}
+
+/// [`encrypt_for_recipient`] for a recipient checked beforehand: the same output, without the
+/// per-message check of the recipient key (the cost of one scalar multiplication).
+///
+/// # Errors
+/// None in practice ([`Error::InvalidPoint`] is unreachable for a checked recipient).
+pub fn encrypt_for_checked_recipient(
+    rng: &mut (impl CryptoRng + RngCore),
+    sender: &Ed25519KeyPair,
+    recipient: &CheckedRecipient,
+    message: &[u8],
+) -> Result<Vec<u8>> {
+    let esk = X25519SecretKey::generate(rng);
+    let y = recipient.id.x25519_public_key();
+    let inner = Zeroizing::new(sign_for_recipient(sender, &recipient.id, message));
+    seal(&esk, &y, &inner, true)
 }
 
 /// [`encrypt_for_recipient`] with the ephemeral X25519 secret given (deterministic core for
@@ -258,10 +311,11 @@ fn decrypt_with(
     signed.extend_from_slice(message);
     signed.extend_from_slice(a.as_bytes());
     signed.extend_from_slice(pk.as_bytes());
-    a.verify(&signed, &sig)
+    // Only a mixed-order key can pass verification and still fail the conversion: not a real
+    // sender either.
+    let x = a
+        .verify_to_x25519(&signed, &sig)
         .map_err(|_| Error::SignatureInvalid)?;
-    // Only a mixed-order key can pass verification and still fail here: not a real sender.
-    let x = a.to_x25519().map_err(|_| Error::SignatureInvalid)?;
     Ok(IncomingMessage {
         message: message.to_vec(),
         sender_ed25519: a,
@@ -322,11 +376,28 @@ mod tests {
     }
 
     #[test]
+    fn checked_recipient_gives_the_same_ciphertext() {
+        let (alice, bob) = (kp(1), kp(2));
+        let checked = CheckedRecipient::new(&bob.account_id()).unwrap();
+        assert_eq!(checked.account_id(), &bob.account_id());
+        let mut r1 = ChaCha20Rng::seed_from_u64(11);
+        let mut r2 = ChaCha20Rng::seed_from_u64(11);
+        let a = encrypt_for_recipient(&mut r1, &alice, &bob.account_id(), b"same").unwrap();
+        let b = encrypt_for_checked_recipient(&mut r2, &alice, &checked, b"same").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(decrypt_incoming(&bob, &b).unwrap().message, b"same");
+        for key in [[0u8; 32], [0xffu8; 32]] {
+            let id = AccountId::from_x25519(&X25519PublicKey::from_bytes(&key));
+            assert_eq!(CheckedRecipient::new(&id), Err(Error::InvalidPoint));
+        }
+    }
+
+    #[test]
     fn resealed_inner_fails_signature() {
         let (alice, bob, carol) = (kp(1), kp(2), kp(3));
         let inner = sign_for_recipient(&alice, &bob.account_id(), b"for bob only");
         let esk = X25519SecretKey::from_bytes(&[9u8; 32]);
-        let ct = seal(&esk, &carol.x25519_public(), &inner).unwrap();
+        let ct = seal(&esk, &carol.x25519_public(), &inner, false).unwrap();
         assert_eq!(decrypt_incoming(&carol, &ct), Err(Error::SignatureInvalid));
     }
 
