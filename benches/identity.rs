@@ -56,6 +56,19 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    g.bench_function("x25519_dh_prime_order", |b| {
+        let peer = Ed25519KeyPair::from_seed(&[9; 32]).x25519_public();
+        b.iter(|| {
+            black_box(
+                keys.x25519_secret()
+                    .diffie_hellman_prime_order(black_box(&peer))
+                    .unwrap(),
+            )
+        })
+    });
+    g.bench_function("x25519_public_key", |b| {
+        b.iter(|| black_box(keys.x25519_secret().public_key()))
+    });
     g.bench_function("blind15_ids_from_account", |b| {
         b.iter(|| black_box(blinding::blind15_ids(black_box(&account), &server).unwrap()))
     });

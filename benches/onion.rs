@@ -1,14 +1,16 @@
-//! Onion request benchmarks (group `onion/*`): building a 3-hop request with a 1 KiB payload,
-//! peeling one layer as a service node, and decrypting the destination's reply.
+//! Onion request benchmarks (group `onion/*`): one hop's encryption and decryption of 1 KiB
+//! (ECDH + KDF + AEAD, as `session bench`'s `hop_*`), building a 3-hop request with a 1 KiB
+//! payload, peeling one layer as a service node, and decrypting the destination's reply.
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand_core::OsRng;
 use session_stack::identity::Ed25519KeyPair;
+use session_stack::identity::X25519SecretKey;
 use session_stack::onion::{
-    Decision, Destination, EncType, IncomingLayer, NodeKeys, OnionRequestBuilder, ReplyBody, Route,
-    ServiceNode,
+    Decision, Destination, EncType, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder,
+    ReplyBody, Route, ServiceNode,
 };
 
 fn nodes(n: usize) -> Vec<(NodeKeys, ServiceNode)> {
@@ -29,6 +31,31 @@ fn bench(c: &mut Criterion) {
     let path: Vec<ServiceNode> = nodes[..3].iter().map(|n| n.1).collect();
     let payload = vec![0x42u8; 1024];
     for enc in [EncType::XChaCha20, EncType::AesGcm] {
+        // One hop: the ephemeral key already made (client), the node's key pair at hand (node).
+        let node_sk = X25519SecretKey::generate(&mut OsRng);
+        let node_pk = node_sk.public_key();
+        let eph_sk = X25519SecretKey::generate(&mut OsRng);
+        let eph_pk = eph_sk.public_key();
+        group.throughput(Throughput::Bytes(payload.len() as u64));
+        group.bench_function(BenchmarkId::new("hop_encrypt_1KiB", enc), |b| {
+            b.iter(|| {
+                LayerKey::derive_as_client_with_public(enc, &eph_sk, &eph_pk, &node_pk)
+                    .unwrap()
+                    .encrypt(&mut OsRng, &payload)
+            })
+        });
+        let hop_ct = LayerKey::derive_as_client_with_public(enc, &eph_sk, &eph_pk, &node_pk)
+            .unwrap()
+            .encrypt(&mut OsRng, &payload);
+        group.bench_function(BenchmarkId::new("hop_decrypt_1KiB", enc), |b| {
+            b.iter(|| {
+                LayerKey::derive_as_server_with_public(enc, &node_sk, &node_pk, &eph_pk)
+                    .unwrap()
+                    .decrypt(&hop_ct)
+                    .unwrap()
+            })
+        });
+
         let builder = OnionRequestBuilder::new(
             path.clone(),
             Destination::ServiceNode(nodes[3].1),

@@ -1,12 +1,14 @@
 //! Session Protocol benchmarks (group `protocol/*`): 1-to-1 encryption (sign + sealed box) and
-//! decryption (open + verify) at 100 B and 10 KiB.
+//! decryption (open + verify) at 100 B and 10 KiB; decryption both with the key pair's cached
+//! X25519 keys (`decrypt`) and deriving them from the Ed25519 secret on every call, as
+//! libsession does (`decrypt_derive_x25519`).
 
 #![allow(missing_docs, clippy::unwrap_used)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand_core::OsRng;
-use session_stack::identity::Ed25519KeyPair;
-use session_stack::protocol::{decrypt_incoming, encrypt_for_recipient};
+use session_stack::identity::{Ed25519KeyPair, X25519SecretKey};
+use session_stack::protocol::{decrypt_incoming, decrypt_incoming_x25519, encrypt_for_recipient};
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("protocol");
@@ -22,6 +24,13 @@ fn bench(c: &mut Criterion) {
         let ct = encrypt_for_recipient(&mut OsRng, &alice, &to, &message).unwrap();
         group.bench_function(BenchmarkId::new("decrypt", label), |b| {
             b.iter(|| decrypt_incoming(&bob, &ct).unwrap())
+        });
+        let bob_secret = bob.to_libsodium_secret();
+        group.bench_function(BenchmarkId::new("decrypt_derive_x25519", label), |b| {
+            b.iter(|| {
+                let xsk = X25519SecretKey::from_ed25519_secret(bob_secret.as_ref()).unwrap();
+                decrypt_incoming_x25519(&xsk, &ct).unwrap()
+            })
         });
     }
     group.finish();

@@ -18,7 +18,10 @@ use session_onion::{
     Decision, Destination, EncType, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder, Route,
     ServiceNode,
 };
-use session_protocol::{decrypt_incoming, decrypt_incoming_x25519, encrypt_for_recipient};
+use session_protocol::{
+    CheckedRecipient, decrypt_incoming, decrypt_incoming_x25519, encrypt_for_checked_recipient,
+    encrypt_for_recipient,
+};
 use session_swarm::{SwarmId, SwarmPubkey, SwarmTable};
 
 /// Arguments of `session bench`.
@@ -156,8 +159,11 @@ fn account(h: &mut Harness) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `encrypt_for_recipient_*`, `decrypt_incoming_*` (own X25519 keys derived from the Ed25519
-/// secret on every call) and `decrypt_incoming_cachedx_*` (the key pair's cached X25519 keys).
+/// `encrypt_for_recipient_*` (sign + sealed box, to a recipient whose Account ID was checked
+/// once, [`CheckedRecipient`]; refbench's C does no check at all), `encrypt_for_recipient_
+/// checkeach_*` (checking the recipient key on every call), `decrypt_incoming_*` (own X25519
+/// keys derived from the Ed25519 secret on every call) and `decrypt_incoming_cachedx_*` (the
+/// key pair's cached X25519 keys).
 fn messages(h: &mut Harness) -> anyhow::Result<()> {
     let me = Ed25519KeyPair::generate(&mut OsRng);
     let peer = Ed25519KeyPair::generate(&mut OsRng);
@@ -167,12 +173,24 @@ fn messages(h: &mut Harness) -> anyhow::Result<()> {
     OsRng.fill_bytes(&mut msg);
     for (label, size) in [("100B", 100usize), ("10KiB", 10 * 1024)] {
         let m = msg.get_mut(..size).context("message size")?;
+        let checked = CheckedRecipient::new(&peer_id)?;
         h.bench(&format!("encrypt_for_recipient_{label}"), || {
+            m[0] = m[0].wrapping_add(1);
+            let ct =
+                encrypt_for_checked_recipient(&mut OsRng, &me, black_box(&checked), black_box(m));
+            black_box(ct.ok());
+        });
+        h.bench(&format!("encrypt_for_recipient_checkeach_{label}"), || {
             m[0] = m[0].wrapping_add(1);
             let ct = encrypt_for_recipient(&mut OsRng, &me, black_box(&peer_id), black_box(m));
             black_box(ct.ok());
         });
-        let ct = encrypt_for_recipient(&mut OsRng, &me, &peer_id, m)?;
+        let unchecked = encrypt_for_recipient(&mut OsRng, &me, &peer_id, m)?;
+        ensure!(
+            decrypt_incoming(&peer, &unchecked)?.message == *m,
+            "message round trip (recipient checked per call)"
+        );
+        let ct = encrypt_for_checked_recipient(&mut OsRng, &me, &checked, m)?;
         // Sanity: round trip, sender id, both decryption entry points.
         let xsk = X25519SecretKey::from_ed25519_secret(peer_secret.as_ref())?;
         let got = decrypt_incoming_x25519(&xsk, &ct)?;
