@@ -113,6 +113,13 @@ for v in by_kind(identity, "blinded_id_matches"):
 # --- protocol -------------------------------------------------------------------------------
 for v in by_kind(protocol, "session_decrypt"):
     add("protocol_decrypt_incoming", h(v["inputs"]["ciphertext"]))
+VECTOR_RECIPIENT_SEED = bytes.fromhex("00112233445566778899aabbccddeeff") + bytes(16)
+for v in by_kind(protocol, "session_decrypt"):
+    ct = h(v["inputs"]["ciphertext"])
+    add("protocol_sealed_box_diff", b"\x00" + h(v["inputs"]["ed25519_sk"])[:32] + ct)
+for m in (b"", b"hello", bytes(200)):
+    add("protocol_sealed_box_diff", b"\x01" + VECTOR_RECIPIENT_SEED + m)
+    add("protocol_sealed_box_diff", b"\x02" + VECTOR_RECIPIENT_SEED + m)
 for v in by_kind(protocol, "blinded_decrypt"):
     i = v["inputs"]
     add("protocol_blinded_decrypt", h(i["ed25519_sk"])[:32] + h(i["server_pk"]) + h(i["sender_blinded_id"])
@@ -239,6 +246,8 @@ rpc = [
     (7, 0, json.dumps({"swarm": {pk: {"deleted": ["AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"], "signature": "AA=="},
                                  "ab" * 32: {"failed": True, "code": 421}}, "t": 1}).encode()),
 ]
+# pool: ensure paths, a failure naming a hop, a 421 with an answer, path selection
+add("swarm_pool_ops", bytes([0, 0, 0xc1, 3, 0, 0, 0, 3, 2, 2]) + b'{}' + bytes([1, 7, 5]))
 for which, status, body in rpc:
     add("swarm_rpc_response", bytes([which]) + struct.pack("<H", status) + body)
 for v in by_kind(swarm, "closest_swarm"):
