@@ -3,12 +3,12 @@
 use core::fmt;
 use core::str::FromStr;
 
-use curve25519_dalek::montgomery::MontgomeryPoint;
 use ed25519_dalek::Signer as _;
 use rand_core::{CryptoRng, RngCore};
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use crate::engine::Engine;
 use crate::id::AccountId;
 use crate::{Error, Result, encoding, point};
 
@@ -288,8 +288,27 @@ impl fmt::Debug for X25519PublicKey {
 }
 
 /// An X25519 secret key (32 bytes; clamped when used, as libsodium and RFC 7748 do).
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct X25519SecretKey([u8; 32]);
+///
+/// With the `aws-lc` feature the key is loaded into aws-lc on first use and kept there (freed,
+/// and wiped by aws-lc, with the key); results are the same either way.
+#[derive(Clone)]
+pub struct X25519SecretKey([u8; 32], Engine);
+
+impl Zeroize for X25519SecretKey {
+    /// Wipes the bytes and drops the engine state (aws-lc wipes its copy when freeing it).
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+        self.1 = Engine::new();
+    }
+}
+
+impl Drop for X25519SecretKey {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for X25519SecretKey {}
 
 impl X25519SecretKey {
     /// Length in bytes.
@@ -298,7 +317,7 @@ impl X25519SecretKey {
     /// Wraps 32 secret bytes.
     #[must_use]
     pub const fn from_bytes(bytes: &[u8; 32]) -> Self {
-        Self(*bytes)
+        Self(*bytes, Engine::new())
     }
 
     /// The X25519 secret of an Ed25519 secret given as the 32-byte seed or the 64-byte
@@ -313,14 +332,17 @@ impl X25519SecretKey {
         let h = Zeroizing::new(<[u8; 64]>::from(sha2::Sha512::digest(seed.as_ref())));
         let mut x = Zeroizing::new([0u8; 32]);
         x.copy_from_slice(&h[..32]);
-        Ok(Self(curve25519_dalek::scalar::clamp_integer(*x)))
+        Ok(Self(
+            curve25519_dalek::scalar::clamp_integer(*x),
+            Engine::new(),
+        ))
     }
 
     /// A fresh random key (clamped).
     pub fn generate(rng: &mut (impl CryptoRng + RngCore)) -> Self {
         let mut b = [0u8; 32];
         rng.fill_bytes(&mut b);
-        let key = Self(curve25519_dalek::scalar::clamp_integer(b));
+        let key = Self(curve25519_dalek::scalar::clamp_integer(b), Engine::new());
         b.zeroize();
         key
     }
@@ -331,10 +353,11 @@ impl X25519SecretKey {
         &self.0
     }
 
-    /// The public key `X25519(sk, 9)` (computed with the fixed-base Edwards table).
+    /// The public key `X25519(sk, 9)` (computed with the fixed-base Edwards table, or by
+    /// aws-lc with the `aws-lc` feature).
     #[must_use]
     pub fn public_key(&self) -> X25519PublicKey {
-        X25519PublicKey(MontgomeryPoint::mul_base_clamped(self.0).to_bytes())
+        X25519PublicKey(self.1.public_key(&self.0))
     }
 
     /// X25519 Diffie–Hellman with `their` public key (libsodium `crypto_scalarmult`).
@@ -344,9 +367,10 @@ impl X25519SecretKey {
     ///
     /// The product is computed on the Edwards form of `their` key with curve25519-dalek's
     /// variable-base multiplication (AVX2 when available), falling back to the Montgomery
-    /// ladder for keys on the twist; the result is the ladder's, bit for bit, for every key.
+    /// ladder for keys on the twist, or by aws-lc with the `aws-lc` feature; the result is the
+    /// ladder's, bit for bit, for every key.
     pub fn diffie_hellman(&self, their: &X25519PublicKey) -> Result<Zeroizing<[u8; 32]>> {
-        let shared = Zeroizing::new(point::x25519(&self.0, &their.0));
+        let shared = Zeroizing::new(self.1.x25519(&self.0, &their.0, None));
         if bool::from(shared.ct_eq(&[0u8; 32])) {
             return Err(Error::InvalidPoint);
         }
@@ -364,7 +388,8 @@ impl X25519SecretKey {
         &self,
         their: &X25519PublicKey,
     ) -> Result<Zeroizing<[u8; 32]>> {
-        let shared = Zeroizing::new(point::x25519_prime_order(&self.0, &their.0)?);
+        let point = point::decode_prime_order_u(&their.0)?;
+        let shared = Zeroizing::new(self.1.x25519(&self.0, &their.0, Some(&point)));
         if bool::from(shared.ct_eq(&[0u8; 32])) {
             return Err(Error::InvalidPoint);
         }
@@ -407,7 +432,7 @@ impl TryFrom<&[u8]> for X25519SecretKey {
     type Error = Error;
     fn try_from(bytes: &[u8]) -> Result<Self> {
         <[u8; 32]>::try_from(bytes)
-            .map(Self)
+            .map(|b| Self(b, Engine::new()))
             .map_err(|_| Error::InvalidLength)
     }
 }
@@ -438,9 +463,10 @@ impl Ed25519KeyPair {
         let verifying = signing.verifying_key();
         let public = Ed25519PublicKey(verifying.to_bytes());
         let x25519_public = X25519PublicKey(verifying.to_montgomery().to_bytes());
-        let x25519_secret = X25519SecretKey(curve25519_dalek::scalar::clamp_integer(
-            signing.to_scalar_bytes(),
-        ));
+        let x25519_secret = X25519SecretKey(
+            curve25519_dalek::scalar::clamp_integer(signing.to_scalar_bytes()),
+            Engine::new(),
+        );
         Self {
             signing,
             public,

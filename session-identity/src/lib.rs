@@ -3,6 +3,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod derived;
+mod engine;
 mod error;
 mod keys;
 mod point;

@@ -82,7 +82,14 @@ pub(crate) fn x25519(k: &[u8; 32], u: &[u8; 32]) -> [u8; 32] {
 /// X25519 with a `u` that must be the key of an Ed25519 identity: canonical (below p, bit 255
 /// clear) and mapping to a point of prime order, the rules of `AccountId::validate`. Decodes
 /// the point once for the check and the product.
+#[cfg(test)]
 pub(crate) fn x25519_prime_order(k: &[u8; 32], u: &[u8; 32]) -> Result<[u8; 32]> {
+    Ok(mul_clamped_to_u(&decode_prime_order_u(u)?, k))
+}
+
+/// The Edwards point of an X25519 key that must be the key of an Ed25519 identity: canonical
+/// (below p, bit 255 clear) and mapping to a point of prime order (`AccountId::validate`).
+pub(crate) fn decode_prime_order_u(u: &[u8; 32]) -> Result<EdwardsPoint> {
     if u[31] & 0x80 != 0 || !is_canonical_y(u) {
         return Err(Error::InvalidPoint);
     }
@@ -92,11 +99,11 @@ pub(crate) fn x25519_prime_order(k: &[u8; 32], u: &[u8; 32]) -> Result<[u8; 32]>
     if p.is_small_order() || !p.is_torsion_free() {
         return Err(Error::InvalidPoint);
     }
-    Ok(mul_clamped_to_u(&p, k))
+    Ok(p)
 }
 
 /// `u(clamp(k)·P)`, zeroizing the secret product point.
-fn mul_clamped_to_u(p: &EdwardsPoint, k: &[u8; 32]) -> [u8; 32] {
+pub(crate) fn mul_clamped_to_u(p: &EdwardsPoint, k: &[u8; 32]) -> [u8; 32] {
     use zeroize::Zeroize as _;
     let mut q = p.mul_clamped(*k);
     let u = q.to_montgomery().to_bytes();
