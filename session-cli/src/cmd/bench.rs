@@ -223,8 +223,9 @@ fn enc_label(t: EncType) -> &'static str {
     }
 }
 
-/// `hop_encrypt_*` (ECDH + KDF + AEAD, ephemeral key already made) and `hop_decrypt_*` (the
-/// node's ECDH + KDF + AEAD decrypt).
+/// `hop_encrypt_*` (ECDH + KDF + AEAD, ephemeral key already made), `hop_layer_*` (the same
+/// with a fresh ephemeral key, one layer of a build) and `hop_decrypt_*` (the node's ECDH + KDF
+/// + AEAD decrypt).
 fn hops(h: &mut Harness) -> anyhow::Result<()> {
     for t in [EncType::AesGcm, EncType::XChaCha20] {
         let node_sk = X25519SecretKey::generate(&mut OsRng);
@@ -241,6 +242,12 @@ fn hops(h: &mut Harness) -> anyhow::Result<()> {
                     .map(|k| k.encrypt(&mut OsRng, black_box(&pt)));
             black_box(out.ok());
         });
+        h.bench(&format!("hop_layer_{label}_1KiB"), || {
+            pt[0] = pt[0].wrapping_add(1);
+            let out = LayerKey::new_ephemeral(&mut OsRng, t, black_box(&node_pk))
+                .map(|(eph, k)| (eph, k.encrypt(&mut OsRng, black_box(&pt))));
+            black_box(out.ok());
+        });
         // Sanity: round trip, and the variants with the public keys given agree with the plain
         // ones (which recompute them).
         let ct = LayerKey::derive_as_client_with_public(t, &eph_sk, &eph_pk, &node_pk)?
@@ -251,6 +258,10 @@ fn hops(h: &mut Harness) -> anyhow::Result<()> {
         let back2 = LayerKey::derive_as_server_with_public(t, &node_sk, &node_pk, &eph_pk)?
             .decrypt(&ct2)?;
         ensure!(back2 == pt, "hop round trip (keys recomputed)");
+        let (eph, layer) = LayerKey::new_ephemeral(&mut OsRng, t, &node_pk)?;
+        let back3 = LayerKey::derive_as_server(t, &node_sk, &eph)?
+            .decrypt(&layer.encrypt(&mut OsRng, &pt))?;
+        ensure!(back3 == pt, "hop round trip (fresh ephemeral)");
         h.bench(&format!("hop_decrypt_{label}_1KiB"), || {
             let out =
                 LayerKey::derive_as_server_with_public(t, &node_sk, &node_pk, black_box(&eph_pk))
