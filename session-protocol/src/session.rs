@@ -298,26 +298,32 @@ fn decrypt_with(
     if ciphertext.len() < SESSION_OVERHEAD {
         return Err(Error::TooShort);
     }
-    let inner = seal_open(sk, pk, ciphertext)?;
+    // M ‖ A ‖ sig, decrypted in one buffer that then becomes the signed data M ‖ A ‖ Y (the
+    // signature's place is large enough, so nothing is reallocated) and finally the message.
+    let mut inner = seal_open(sk, pk, ciphertext)?;
     let split = inner
         .len()
         .checked_sub(KEY_LEN + SIG_LEN)
         .ok_or(Error::TooShort)?;
-    let (message, rest) = inner.split_at(split);
-    let (a, sig) = rest.split_at(KEY_LEN);
-    let a = Ed25519PublicKey::try_from(a).map_err(|_| Error::TooShort)?;
-    let sig = Signature::try_from(sig).map_err(|_| Error::TooShort)?;
-    let mut signed = Vec::with_capacity(message.len() + 2 * KEY_LEN);
-    signed.extend_from_slice(message);
-    signed.extend_from_slice(a.as_bytes());
-    signed.extend_from_slice(pk.as_bytes());
+    let sig_at = split + KEY_LEN;
+    let a = inner
+        .get(split..sig_at)
+        .and_then(|b| Ed25519PublicKey::try_from(b).ok())
+        .ok_or(Error::TooShort)?;
+    let sig = inner
+        .get(sig_at..)
+        .and_then(|b| Signature::try_from(b).ok())
+        .ok_or(Error::TooShort)?;
+    inner.truncate(sig_at);
+    inner.extend_from_slice(pk.as_bytes());
     // Only a mixed-order key can pass verification and still fail the conversion: not a real
     // sender either.
     let x = a
-        .verify_to_x25519(&signed, &sig)
+        .verify_to_x25519(&inner, &sig)
         .map_err(|_| Error::SignatureInvalid)?;
+    inner.truncate(split);
     Ok(IncomingMessage {
-        message: message.to_vec(),
+        message: std::mem::take(&mut *inner),
         sender_ed25519: a,
         sender: x.account_id(),
     })
