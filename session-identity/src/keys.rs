@@ -167,41 +167,6 @@ impl Ed25519PublicKey {
     }
 }
 
-impl TryFrom<&[u8]> for Ed25519PublicKey {
-    type Error = Error;
-    fn try_from(bytes: &[u8]) -> Result<Self> {
-        <[u8; 32]>::try_from(bytes)
-            .map(Self)
-            .map_err(|_| Error::InvalidLength)
-    }
-}
-
-impl AsRef<[u8]> for Ed25519PublicKey {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl FromStr for Ed25519PublicKey {
-    type Err = Error;
-    /// 64 hex digits, either case.
-    fn from_str(s: &str) -> Result<Self> {
-        encoding::hex_array(s.trim()).map(Self)
-    }
-}
-
-impl fmt::Display for Ed25519PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl fmt::Debug for Ed25519PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Ed25519PublicKey({})", hex::encode(self.0))
-    }
-}
-
 /// An X25519 (Montgomery u) public key.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct X25519PublicKey([u8; 32]);
@@ -252,40 +217,50 @@ impl X25519PublicKey {
     }
 }
 
-impl TryFrom<&[u8]> for X25519PublicKey {
-    type Error = Error;
-    fn try_from(bytes: &[u8]) -> Result<Self> {
-        <[u8; 32]>::try_from(bytes)
-            .map(Self)
-            .map_err(|_| Error::InvalidLength)
-    }
+/// The byte-key conveniences shared by the 32-byte public key types: `TryFrom<&[u8]>`
+/// (`InvalidLength`), `AsRef<[u8]>`, `FromStr` (64 hex digits, either case, surrounding white
+/// space ignored), `Display` (lowercase hex) and `Debug` (the type name and the hex).
+macro_rules! public_key_conversions {
+    ($name:ident) => {
+        impl TryFrom<&[u8]> for $name {
+            type Error = Error;
+            fn try_from(bytes: &[u8]) -> Result<Self> {
+                <[u8; 32]>::try_from(bytes)
+                    .map(Self)
+                    .map_err(|_| Error::InvalidLength)
+            }
+        }
+
+        impl AsRef<[u8]> for $name {
+            fn as_ref(&self) -> &[u8] {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = Error;
+            /// 64 hex digits, either case.
+            fn from_str(s: &str) -> Result<Self> {
+                encoding::hex_array(s.trim()).map(Self)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&hex::encode(self.0))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "({})"), hex::encode(self.0))
+            }
+        }
+    };
 }
 
-impl AsRef<[u8]> for X25519PublicKey {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl FromStr for X25519PublicKey {
-    type Err = Error;
-    /// 64 hex digits, either case.
-    fn from_str(s: &str) -> Result<Self> {
-        encoding::hex_array(s.trim()).map(Self)
-    }
-}
-
-impl fmt::Display for X25519PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl fmt::Debug for X25519PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "X25519PublicKey({})", hex::encode(self.0))
-    }
-}
+public_key_conversions!(Ed25519PublicKey);
+public_key_conversions!(X25519PublicKey);
 
 /// An X25519 secret key (32 bytes; clamped when used, as libsodium and RFC 7748 do).
 ///
