@@ -90,12 +90,8 @@ fn main() -> anyhow::Result<()> {
     }
     .sign(&auth, now_ms)?;
     println!("request: {}", request.to_json_string());
-    let hops: Vec<onion::ServiceNode> = path
-        .nodes()
-        .iter()
-        .map(|n| onion::ServiceNode::new(*n.ed25519_pk(), *n.x25519_pk()))
-        .collect();
-    let dest = onion::ServiceNode::new(*destination.ed25519_pk(), *destination.x25519_pk());
+    let hops: Vec<onion::ServiceNode> = path.nodes().iter().map(Into::into).collect();
+    let dest = onion::ServiceNode::from(&destination);
     let (body, _pending) = OnionRequestBuilder::new(
         hops,
         Destination::ServiceNode(dest),

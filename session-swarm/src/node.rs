@@ -43,6 +43,13 @@ impl fmt::Debug for ServiceNode {
     }
 }
 
+impl From<&ServiceNode> for session_onion::ServiceNode {
+    /// The node as an onion hop or destination: its two keys.
+    fn from(node: &ServiceNode) -> Self {
+        session_onion::ServiceNode::new(node.ed25519, node.x25519)
+    }
+}
+
 /// The X25519 key of a node: the Ed25519 → Curve25519 conversion of its Ed25519 key (spec
 /// §1.2: that is how oxend derives it and how libsession computes it).
 ///
