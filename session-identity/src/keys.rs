@@ -147,7 +147,7 @@ impl Ed25519PublicKey {
         let a = point::verify_strict_point(&self.0, message, &signature.0)
             .ok_or(Error::SignatureInvalid)?;
         // Verification already refused small-order keys; the subgroup check remains.
-        if !a.is_torsion_free() {
+        if !point::is_torsion_free(&a) {
             return Err(Error::InvalidPoint);
         }
         Ok(X25519PublicKey(a.to_montgomery().to_bytes()))
