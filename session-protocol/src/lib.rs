@@ -12,6 +12,7 @@ pub mod message;
 pub mod multi;
 pub mod padding;
 pub mod proto;
+mod secretbox;
 mod session;
 mod symmetric;
 

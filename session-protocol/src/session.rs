@@ -1,9 +1,6 @@
 //! One-to-one Session Protocol (spec §1): `sign_for_recipient`, `encrypt_for_recipient`
 //! (libsodium `crypto_box_seal` of the signed inner message) and `decrypt_incoming`.
 
-use crypto_secretbox::aead::generic_array::GenericArray;
-use crypto_secretbox::aead::{AeadInPlace as _, KeyInit as _};
-use crypto_secretbox::{Kdf, XSalsa20Poly1305};
 use rand_core::{CryptoRng, RngCore};
 use session_identity::{
     AccountId, Ed25519KeyPair, Ed25519PublicKey, Signature, X25519PublicKey, X25519SecretKey,
@@ -12,6 +9,7 @@ use sha2::{Digest, Sha512};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
+use crate::secretbox::SecretBox;
 use crate::symmetric::{TAG_LEN, blake2b_array};
 
 /// Length of an X25519 / Ed25519 public key.
@@ -73,16 +71,6 @@ fn seal_nonce(epk: &X25519PublicKey, recipient: &X25519PublicKey) -> Result<[u8;
     )?)
 }
 
-/// The `crypto_box` key of an X25519 shared secret: HSalsa20(shared, 0^16) (libsodium
-/// `crypto_box_beforenm`).
-fn box_cipher(shared: &[u8; 32]) -> XSalsa20Poly1305 {
-    let key = Zeroizing::new(<XSalsa20Poly1305 as Kdf>::kdf(
-        GenericArray::from_slice(shared),
-        &GenericArray::default(),
-    ));
-    XSalsa20Poly1305::new(&key)
-}
-
 /// libsodium `crypto_box_seal` with the ephemeral secret given: `epk ‖ MAC ‖ C`. The
 /// recipient key must be a canonical prime-order point (the X25519 key of an Ed25519
 /// identity); the exchange is libsodium's `crypto_scalarmult` bit for bit.
@@ -108,9 +96,7 @@ fn seal(
     out.extend_from_slice(&[0u8; TAG_LEN]);
     out.extend_from_slice(plaintext);
     let (head, body) = out.split_at_mut(KEY_LEN + TAG_LEN);
-    let tag = box_cipher(&shared)
-        .encrypt_in_place_detached(GenericArray::from_slice(&nonce), &[], body)
-        .map_err(|_| Error::TooLarge)?;
+    let tag = SecretBox::from_shared_secret(&shared).seal_in_place(&nonce, body);
     head.get_mut(KEY_LEN..)
         .ok_or(Error::TooLarge)?
         .copy_from_slice(&tag);
@@ -131,13 +117,9 @@ fn seal_open(sk: &X25519SecretKey, pk: &X25519PublicKey, ct: &[u8]) -> Result<Ze
         .map_err(|_| Error::DecryptionFailed)?;
     let nonce = seal_nonce(&epk, pk)?;
     let mut plain = Zeroizing::new(body.to_vec());
-    box_cipher(&shared)
-        .decrypt_in_place_detached(
-            GenericArray::from_slice(&nonce),
-            &[],
-            &mut plain,
-            GenericArray::from_slice(tag),
-        )
+    let tag = <[u8; TAG_LEN]>::try_from(tag).map_err(|_| Error::TooShort)?;
+    SecretBox::from_shared_secret(&shared)
+        .open_in_place(&nonce, &mut plain, &tag)
         .map_err(|_| Error::DecryptionFailed)?;
     Ok(plain)
 }

@@ -197,8 +197,6 @@ pub fn decrypt_ons_response(
             Zeroizing::new(xc20p_decrypt(&key, nonce, ciphertext)?)
         }
         None => {
-            use crypto_secretbox::aead::Aead as _;
-            use crypto_secretbox::{KeyInit as _, XSalsa20Poly1305};
             let params = argon2::Params::new(ONS_ARGON2_M_KIB, ONS_ARGON2_T, 1, Some(32))
                 .map_err(|_| Error::InvalidParameter)?;
             let argon = argon2::Argon2::new(
@@ -211,13 +209,14 @@ pub fn decrypt_ons_response(
             argon
                 .hash_password_into_with_memory(name.as_bytes(), &[0u8; 16], &mut *key, blocks)
                 .map_err(|_| Error::InvalidParameter)?;
-            let cipher = XSalsa20Poly1305::new((&*key).into());
-            let nonce = crypto_secretbox::Nonce::default();
-            Zeroizing::new(
-                cipher
-                    .decrypt(&nonce, ciphertext)
-                    .map_err(|_| Error::DecryptionFailed)?,
-            )
+            // crypto_secretbox_open_easy with a zero nonce: MAC ‖ ciphertext.
+            let (tag, body) = ciphertext.split_at(TAG_LEN);
+            let tag = <[u8; TAG_LEN]>::try_from(tag).map_err(|_| Error::TooShort)?;
+            let mut plain = Zeroizing::new(body.to_vec());
+            crate::secretbox::SecretBox::new(&key)
+                .open_in_place(&[0u8; 24], &mut plain, &tag)
+                .map_err(|_| Error::DecryptionFailed)?;
+            plain
         }
     };
     let bytes =
