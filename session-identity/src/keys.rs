@@ -698,6 +698,20 @@ mod tests {
         });
     }
 
+    /// Keys can be shared between and sent to threads, whichever engine they use.
+    #[test]
+    fn keys_are_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<Ed25519KeyPair>();
+        send_sync::<X25519SecretKey>();
+        let kp = Ed25519KeyPair::from_seed(&[5u8; 32]);
+        let other = kp.clone();
+        let sig = std::thread::spawn(move || other.sign(b"threads"))
+            .join()
+            .unwrap();
+        assert_eq!(sig.to_bytes(), kp.sign(b"threads").to_bytes());
+    }
+
     #[test]
     fn secret_lengths() {
         assert_eq!(
