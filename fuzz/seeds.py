@@ -248,6 +248,8 @@ rpc = [
 ]
 # pool: ensure paths, a failure naming a hop, a 421 with an answer, path selection
 add("swarm_pool_ops", bytes([0, 0, 0xc1, 3, 0, 0, 0, 3, 2, 2]) + b'{}' + bytes([1, 7, 5]))
+# the same operations with subnet diversity (first byte odd)
+add("swarm_pool_ops", bytes([1, 0, 0xc1, 3, 0, 0, 0, 3, 2, 2]) + b'{}' + bytes([1, 7, 5]))
 for which, status, body in rpc:
     add("swarm_rpc_response", bytes([which]) + struct.pack("<H", status) + body)
 for v in by_kind(swarm, "closest_swarm"):

@@ -1,8 +1,10 @@
-//! The node pool as a state machine driven by network answers: a pool of 16 nodes (on 6 IPs, 4
-//! swarms), then a sequence of operations read from the input — path failures with a status
-//! and a body (`"Next node not found: <key>"` bodies included), 421 answers with a parsed
-//! `get_swarm` body, unreachable / dropped nodes, successes, path building and selection,
-//! swarm lookups — none of which may panic; paths never share an IP.
+//! The node pool as a state machine driven by network answers: a pool of 16 nodes (on 6 IPs in
+//! 3 /24 subnets, 4 swarms), the address rule or (first input byte odd) subnet diversity, then a
+//! sequence of operations read from the input — path failures with a status and a body
+//! (`"Next node not found: <key>"` bodies included), 421 answers with a parsed `get_swarm`
+//! body, unreachable / dropped nodes, successes, path building and selection, swarm lookups —
+//! none of which may panic; paths never share an IP (a /24 with subnet diversity), and the path
+//! chosen for a destination never goes through its IP (its /24).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -18,7 +20,7 @@ static NODES: LazyLock<Vec<ServiceNode>> = LazyLock::new(|| {
     (0u8..16)
         .map(|i| {
             let pk = Ed25519KeyPair::from_seed(&[i + 1; 32]).public_key();
-            let ip = Ipv4Addr::new(10, 0, 0, i % 6);
+            let ip = Ipv4Addr::new(10, 0, (i % 6) / 2, i % 6);
             ServiceNode::new(pk, ip, 443, 20200, SwarmId::new(u64::from(i % 4) << 62))
                 .expect("valid key")
         })
@@ -28,7 +30,18 @@ static NODES: LazyLock<Vec<ServiceNode>> = LazyLock::new(|| {
 fuzz_target!(|data: &[u8]| {
     let mut c = Cursor::new(data);
     let mut rng = rng();
-    let mut pool = NodePool::new(PoolConfig::default());
+    let by_subnet = c.byte() & 1 == 1;
+    let config = if by_subnet {
+        PoolConfig::subnet_diverse()
+    } else {
+        PoolConfig::default()
+    };
+    // What no two hops may share.
+    let site = |n: &ServiceNode| {
+        let o = n.ip().octets();
+        if by_subnet { [o[0], o[1], o[2], 0] } else { o }
+    };
+    let mut pool = NodePool::new(config);
     if pool.apply_seed_answer(NODES.clone(), 0, &mut rng).is_err() {
         return;
     }
@@ -70,8 +83,8 @@ fuzz_target!(|data: &[u8]| {
             7 => {
                 if let Some(p) = pool.path_for(Some(node), &mut rng) {
                     assert!(
-                        !p.contains_ip(node.ip()),
-                        "path through the destination's IP"
+                        p.nodes().iter().all(|n| site(n) != site(node)),
+                        "path through the destination's IP or subnet"
                     );
                 }
             }
@@ -85,8 +98,8 @@ fuzz_target!(|data: &[u8]| {
             pool.paths()
                 .iter()
                 .flat_map(|p| p.nodes())
-                .all(|n| seen.insert(n.ip())),
-            "two hops share an IP"
+                .all(|n| seen.insert(site(n))),
+            "two hops share an IP or subnet"
         );
     }
 });

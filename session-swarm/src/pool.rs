@@ -5,8 +5,9 @@
 //! * Bootstrap: [`NodePool::bootstrap_step`] says whether to fetch from a seed (pool smaller
 //!   than the minimum), refresh from 3 random pool nodes (cache older than 2 h), or nothing.
 //! * Paths: 3 hops (guard + 2), 2 paths kept, no two nodes with the same IPv4 address in a path
-//!   or across paths (exact-address rule, no subnet rule), destination's IP never in the path
-//!   used to reach it.
+//!   or across paths (exact-address rule), destination's IP never in the path used to reach it.
+//!   With [`PoolConfig::subnet_diversity`] (newer libsession, session-desktop) the same rules
+//!   hold for /24 subnets instead of addresses.
 //! * Failures: node and path thresholds of 3; "Next node not found" replaces the node;
 //!   back-off `min(5 s, 100 ms · 2^failures)`.
 
@@ -89,6 +90,12 @@ pub struct PoolConfig {
     pub node_failure_threshold: u32,
     /// Single-path mode: 1 path, and the destination's IP may be in it.
     pub single_path_mode: bool,
+    /// Diversity by /24 subnet instead of by exact address: no two hops of all paths in one
+    /// /24, and a path is used for a destination only if no hop shares its /24 (newer
+    /// libsession's default, `disable_subnet_diversity` off; session-desktop's
+    /// `getWeightedSingleSnodePerSubnet`). Off by default: the exact-IPv4 rule of the
+    /// libsession the spec describes (swarm.md §3.2, §3.3).
+    pub subnet_diversity: bool,
 }
 
 impl Default for PoolConfig {
@@ -102,6 +109,7 @@ impl Default for PoolConfig {
             path_failure_threshold: PATH_FAILURE_THRESHOLD,
             node_failure_threshold: NODE_FAILURE_THRESHOLD,
             single_path_mode: false,
+            subnet_diversity: false,
         }
     }
 }
@@ -113,6 +121,15 @@ impl PoolConfig {
         Self {
             path_count: 1,
             single_path_mode: true,
+            ..Self::default()
+        }
+    }
+
+    /// The defaults with [`PoolConfig::subnet_diversity`] on (one node per /24 subnet).
+    #[must_use]
+    pub fn subnet_diverse() -> Self {
+        Self {
+            subnet_diversity: true,
             ..Self::default()
         }
     }
@@ -502,18 +519,29 @@ impl NodePool {
 
     // ---- paths --------------------------------------------------------------------------
 
-    fn used_ips(&self) -> HashSet<Ipv4Addr> {
+    /// What two hops must not share: the IPv4 address, or its /24 subnet with
+    /// [`PoolConfig::subnet_diversity`].
+    fn site(&self, node: &ServiceNode) -> u32 {
+        let ip = u32::from(node.ip());
+        if self.config.subnet_diversity {
+            ip & 0xffff_ff00
+        } else {
+            ip
+        }
+    }
+
+    fn used_sites(&self) -> HashSet<u32> {
         self.paths
             .iter()
-            .flat_map(|p| p.nodes.iter().map(ServiceNode::ip))
+            .flat_map(|p| p.nodes.iter().map(|n| self.site(n)))
             .collect()
     }
 
-    /// Usable nodes whose IP is in no path: the candidates for new hops.
+    /// Usable nodes whose IP (or /24) is in no path: the candidates for new hops.
     fn unused_nodes(&self) -> Vec<ServiceNode> {
-        let used = self.used_ips();
+        let used = self.used_sites();
         self.usable_nodes()
-            .filter(|n| !used.contains(&n.ip()))
+            .filter(|n| !used.contains(&self.site(n)))
             .cloned()
             .collect()
     }
@@ -525,7 +553,7 @@ impl NodePool {
     /// [`Error::NotEnoughNodes`] if there are not enough distinct-IP usable nodes (retry after
     /// [`retry_delay_ms`] and possibly a pool refresh).
     pub fn build_path(&mut self, rng: &mut (impl CryptoRng + RngCore)) -> Result<PathId> {
-        let used = self.used_ips();
+        let used = self.used_sites();
         // Partial Fisher–Yates over the pool: draw nodes in random order until the path is
         // full, skipping failed nodes and IPs already in use (here or in another path).
         let mut order: Vec<usize> = (0..self.nodes.len()).collect();
@@ -539,7 +567,10 @@ impl NodePool {
             let Some(n) = order.get(i).and_then(|&k| self.nodes.get(k)) else {
                 break;
             };
-            if self.is_usable(n) && !used.contains(&n.ip()) && hops.iter().all(|h| h.ip() != n.ip())
+            let site = self.site(n);
+            if self.is_usable(n)
+                && !used.contains(&site)
+                && hops.iter().all(|h| self.site(h) != site)
             {
                 hops.push(n.clone());
             }
@@ -586,7 +617,9 @@ impl NodePool {
             .paths
             .iter()
             .filter(|p| {
-                self.config.single_path_mode || destination.is_none_or(|d| !p.contains_ip(d.ip()))
+                self.config.single_path_mode
+                    || destination
+                        .is_none_or(|d| p.nodes.iter().all(|n| self.site(n) != self.site(d)))
             })
             .collect();
         if valid.is_empty() {
@@ -665,21 +698,21 @@ impl NodePool {
                         retry_after_ms: retry_delay_ms(failures),
                     };
                 }
-                let path_ips: HashSet<Ipv4Addr> = self
+                let path_sites: HashSet<u32> = self
                     .paths
                     .get(pos)
                     .map(|p| {
                         p.nodes
                             .iter()
                             .filter(|n| *n.ed25519_pk() != missing)
-                            .map(ServiceNode::ip)
+                            .map(|n| self.site(n))
                             .collect()
                     })
                     .unwrap_or_default();
                 let mut spare: Vec<ServiceNode> = self
                     .unused_nodes()
                     .into_iter()
-                    .filter(|n| !path_ips.contains(&n.ip()))
+                    .filter(|n| !path_sites.contains(&self.site(n)))
                     .collect();
                 if spare.is_empty() {
                     self.drop_path(id);
@@ -790,6 +823,86 @@ mod tests {
         assert_eq!(min_pool_after_seed(5), 3);
         assert_eq!(min_pool_after_seed(10), 7);
         assert_eq!(min_pool_after_seed(100), 12);
+    }
+
+    /// Nodes at 10.0.(i % subnets).i: `n` distinct addresses in `subnets` /24 subnets.
+    fn nodes_in_subnets(n: u8, subnets: u8) -> Vec<ServiceNode> {
+        (0..n)
+            .map(|i| {
+                let pk = Ed25519KeyPair::from_seed(&[i; 32]).public_key();
+                let ip = Ipv4Addr::new(10, 0, i % subnets, i);
+                ServiceNode::new(pk, ip, 443, 20200, SwarmId::new(u64::from(i % 4) << 62)).unwrap()
+            })
+            .collect()
+    }
+
+    fn subnet_rule_holds(pool: &NodePool) -> bool {
+        let mut seen = HashSet::new();
+        pool.paths()
+            .iter()
+            .flat_map(|p| p.nodes())
+            .all(|n| seen.insert(n.ip().octets()[..3].to_vec()))
+    }
+
+    #[test]
+    fn subnet_diversity() {
+        // 12 addresses in 4 subnets: two 3-hop paths by address, only one by subnet.
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let mut by_ip = NodePool::new(PoolConfig::default());
+        by_ip
+            .apply_seed_answer(nodes_in_subnets(12, 4), 0, &mut rng)
+            .unwrap();
+        by_ip.ensure_paths(&mut rng).unwrap();
+        assert!(ip_rule_holds(&by_ip));
+        assert!(
+            !subnet_rule_holds(&by_ip),
+            "two paths over 4 subnets share one"
+        );
+
+        let mut pool = NodePool::new(PoolConfig::subnet_diverse());
+        pool.apply_seed_answer(nodes_in_subnets(12, 4), 0, &mut rng)
+            .unwrap();
+        let id = pool.build_path(&mut rng).unwrap();
+        assert!(matches!(
+            pool.build_path(&mut rng),
+            Err(Error::NotEnoughNodes)
+        ));
+        assert!(subnet_rule_holds(&pool));
+
+        // A destination at another address of a hop's subnet: only the address rule lets the
+        // path reach it.
+        let hop = pool.path(id).unwrap().nodes()[1].clone();
+        let neighbour = pool
+            .nodes()
+            .iter()
+            .find(|n| n.ip() != hop.ip() && n.ip().octets()[..3] == hop.ip().octets()[..3])
+            .unwrap()
+            .clone();
+        assert!(pool.path_for(Some(&neighbour), &mut rng).is_none());
+        let mut exact = NodePool::new(PoolConfig::default());
+        exact
+            .apply_seed_answer(pool.nodes().to_vec(), 0, &mut rng)
+            .unwrap();
+        let eid = exact.build_path(&mut rng).unwrap();
+        let ehop = exact.path(eid).unwrap().nodes()[1].clone();
+        let eneighbour = exact
+            .nodes()
+            .iter()
+            .find(|n| n.ip() != ehop.ip() && n.ip().octets()[..3] == ehop.ip().octets()[..3])
+            .unwrap()
+            .clone();
+        if !exact.path(eid).unwrap().contains_ip(eneighbour.ip()) {
+            assert!(exact.path_for(Some(&eneighbour), &mut rng).is_some());
+        }
+
+        // A lost hop is replaced from the one subnet no hop uses.
+        let lost = *pool.path(id).unwrap().nodes()[2].ed25519_pk();
+        let body = format!("502 Bad Gateway\n\nNext node not found: {lost}");
+        assert!(matches!(
+            pool.on_failure(id, None, body.as_bytes(), &mut rng),
+            FailureOutcome::NodeReplaced { .. }
+        ));
+        assert!(subnet_rule_holds(&pool));
     }
 
     #[test]

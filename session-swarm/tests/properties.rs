@@ -120,22 +120,30 @@ proptest! {
         count in 3usize..40,
         distinct in 1u8..20,
         ops in proptest::collection::vec(0u8..4, 0..12),
+        by_subnet in any::<bool>(),
     ) {
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let nodes: Vec<ServiceNode> = (0..count)
             .map(|i| {
                 let b = u8::try_from(i).unwrap();
                 let pk = Ed25519KeyPair::from_seed(&[b; 32]).public_key();
-                let ip = Ipv4Addr::new(10, 1, 0, b % distinct);
+                // Four addresses per /24 subnet.
+                let ip = Ipv4Addr::new(10, 1, (b % distinct) / 4, b % distinct);
                 ServiceNode::new(pk, ip, 443, 20200, SwarmId::new(u64::from(b % 3))).unwrap()
             })
             .collect();
-        let mut pool = NodePool::new(PoolConfig::default());
+        let config = if by_subnet { PoolConfig::subnet_diverse() } else { PoolConfig::default() };
+        let mut pool = NodePool::new(config);
         pool.apply_seed_answer(nodes.clone(), 0, &mut rng).unwrap();
+        // What no two hops may share: the address, or its /24 with subnet diversity.
+        let site = |n: &ServiceNode| {
+            let o = n.ip().octets();
+            if by_subnet { [o[0], o[1], o[2], 0] } else { o }
+        };
         let check = |pool: &NodePool| {
             let mut seen = HashSet::new();
             pool.paths().iter().all(|p| p.nodes().len() == 3)
-                && pool.paths().iter().flat_map(|p| p.nodes()).all(|n| seen.insert(n.ip()))
+                && pool.paths().iter().flat_map(|p| p.nodes()).all(|n| seen.insert(site(n)))
         };
         for op in ops {
             match op {
@@ -154,7 +162,7 @@ proptest! {
                 _ => {
                     if let Some(dest) = nodes.first() {
                         if let Some(p) = pool.path_for(Some(dest), &mut rng) {
-                            prop_assert!(!p.contains_ip(dest.ip()));
+                            prop_assert!(p.nodes().iter().all(|n| site(n) != site(dest)));
                         }
                     }
                 }
