@@ -144,7 +144,8 @@ proptest! {
     #[test]
     fn envelope_and_storage_data_round_trip(
         ts in any::<u64>(),
-        ct in bytes(300),
+        // Non-empty: an envelope without content is refused (next assertion).
+        ct in proptest::collection::vec(any::<u8>(), 1..300),
         request_id in any::<u64>(),
         verb in "[A-Z]{0,6}",
         path in "[a-z/]{0,20}",
@@ -157,6 +158,11 @@ proptest! {
         let again = unwrap_storage_data(&to_storage_data(&stored)).unwrap();
         prop_assert_eq!(again.envelope.content, Some(ct));
         prop_assert_eq!(again.envelope.timestamp, ts);
+        let empty = wrap_envelope(&session_envelope(ts, Vec::new()), &framing);
+        prop_assert_eq!(
+            parse_stored_message(&empty).err(),
+            Some(session_protocol::Error::MissingField("content"))
+        );
     }
 
     #[test]
