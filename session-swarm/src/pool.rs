@@ -766,14 +766,19 @@ mod tests {
 
     use super::*;
 
-    pub(crate) fn nodes(n: u8, distinct_ips: u8) -> Vec<ServiceNode> {
+    /// `n` nodes in 4 swarms, node `i` at address `ip(i)`.
+    fn nodes_at(n: u8, ip: impl Fn(u8) -> Ipv4Addr) -> Vec<ServiceNode> {
         (0..n)
             .map(|i| {
                 let pk = Ed25519KeyPair::from_seed(&[i; 32]).public_key();
-                let ip = Ipv4Addr::new(10, 0, 0, i % distinct_ips);
-                ServiceNode::new(pk, ip, 443, 20200, SwarmId::new(u64::from(i % 4) << 62)).unwrap()
+                let swarm = SwarmId::new(u64::from(i % 4) << 62);
+                ServiceNode::new(pk, ip(i), 443, 20200, swarm).unwrap()
             })
             .collect()
+    }
+
+    pub(crate) fn nodes(n: u8, distinct_ips: u8) -> Vec<ServiceNode> {
+        nodes_at(n, |i| Ipv4Addr::new(10, 0, 0, i % distinct_ips))
     }
 
     fn ip_rule_holds(pool: &NodePool) -> bool {
@@ -827,13 +832,7 @@ mod tests {
 
     /// Nodes at 10.0.(i % subnets).i: `n` distinct addresses in `subnets` /24 subnets.
     fn nodes_in_subnets(n: u8, subnets: u8) -> Vec<ServiceNode> {
-        (0..n)
-            .map(|i| {
-                let pk = Ed25519KeyPair::from_seed(&[i; 32]).public_key();
-                let ip = Ipv4Addr::new(10, 0, i % subnets, i);
-                ServiceNode::new(pk, ip, 443, 20200, SwarmId::new(u64::from(i % 4) << 62)).unwrap()
-            })
-            .collect()
+        nodes_at(n, |i| Ipv4Addr::new(10, 0, i % subnets, i))
     }
 
     fn subnet_rule_holds(pool: &NodePool) -> bool {
