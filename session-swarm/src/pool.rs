@@ -868,31 +868,26 @@ mod tests {
         ));
         assert!(subnet_rule_holds(&pool));
 
-        // A destination at another address of a hop's subnet: only the address rule lets the
-        // path reach it.
-        let hop = pool.path(id).unwrap().nodes()[1].clone();
-        let neighbour = pool
-            .nodes()
-            .iter()
-            .find(|n| n.ip() != hop.ip() && n.ip().octets()[..3] == hop.ip().octets()[..3])
-            .unwrap()
-            .clone();
-        assert!(pool.path_for(Some(&neighbour), &mut rng).is_none());
+        // A destination at another address of a hop's subnet, not itself in the path: only the
+        // address rule lets the path reach it.
+        let neighbour = |pool: &NodePool, id: PathId| {
+            let path = pool.path(id).unwrap();
+            let hop = path.nodes()[1].ip().octets();
+            pool.nodes()
+                .iter()
+                .find(|n| n.ip().octets()[..3] == hop[..3] && !path.contains_ip(n.ip()))
+                .expect("a neighbour outside the path (fixed seed)")
+                .clone()
+        };
+        let dest = neighbour(&pool, id);
+        assert!(pool.path_for(Some(&dest), &mut rng).is_none());
         let mut exact = NodePool::new(PoolConfig::default());
         exact
             .apply_seed_answer(pool.nodes().to_vec(), 0, &mut rng)
             .unwrap();
         let eid = exact.build_path(&mut rng).unwrap();
-        let ehop = exact.path(eid).unwrap().nodes()[1].clone();
-        let eneighbour = exact
-            .nodes()
-            .iter()
-            .find(|n| n.ip() != ehop.ip() && n.ip().octets()[..3] == ehop.ip().octets()[..3])
-            .unwrap()
-            .clone();
-        if !exact.path(eid).unwrap().contains_ip(eneighbour.ip()) {
-            assert!(exact.path_for(Some(&eneighbour), &mut rng).is_some());
-        }
+        let dest = neighbour(&exact, eid);
+        assert!(exact.path_for(Some(&dest), &mut rng).is_some());
 
         // A lost hop is replaced from the one subnet no hop uses.
         let lost = *pool.path(id).unwrap().nodes()[2].ed25519_pk();
