@@ -1,5 +1,5 @@
 //! XSalsa20-Poly1305, NaCl's `crypto_secretbox` (libsodium `crypto_secretbox_detached` /
-//! `crypto_secretbox_open_detached`), the cipher of the sealed box (spec §1.3) and of the
+//! `crypto_secretbox_open_easy`), the cipher of the sealed box (spec §1.3) and of the
 //! legacy ONS records.
 //!
 //! HSalsa20 (the nonce extension) is the `salsa20` crate's and the MAC is the `poly1305`
@@ -57,20 +57,21 @@ impl SecretBox {
         stream.mac(buf)
     }
 
-    /// Checks the tag over `buf` and only then decrypts it in place
-    /// (`crypto_secretbox_open_detached`). On failure `buf` is left as it was.
-    pub(crate) fn open_in_place(
+    /// Opens `MAC ‖ ciphertext` (`crypto_secretbox_open_easy`): checks the tag, then decrypts
+    /// into a new buffer that is zeroized on drop. A box shorter than the tag does not open.
+    pub(crate) fn open_easy(
         &self,
         nonce: &[u8; 24],
-        buf: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<(), OpenError> {
+        boxed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, OpenError> {
+        let (tag, body) = boxed.split_at_checked(TAG_LEN).ok_or(OpenError)?;
         let stream = Stream::new(&self.key, nonce);
-        if !bool::from(stream.mac(buf).ct_eq(tag)) {
+        if !bool::from(stream.mac(body).ct_eq(tag)) {
             return Err(OpenError);
         }
-        stream.apply(buf);
-        Ok(())
+        let mut plain = Zeroizing::new(body.to_vec());
+        stream.apply(&mut plain);
+        Ok(plain)
     }
 }
 
@@ -258,8 +259,9 @@ mod tests {
         assert_eq!(hex::encode(tag), "f3ffc7703f9400e52a7dfb4b3d3305d9");
         assert!(hex::encode(&buf).starts_with("8e993b9f48681273c29650ba32fc76ce48332ea7164d96a4"));
         assert!(hex::encode(&buf).ends_with("e355a5"));
-        b.open_in_place(&nonce, &mut buf, &tag).unwrap();
-        assert_eq!(buf, m);
+        let boxed = [&tag[..], &buf].concat();
+        assert_eq!(*b.open_easy(&nonce, &boxed).unwrap(), m);
+        assert_eq!(b.open_easy(&nonce, &boxed[..TAG_LEN - 1]), Err(OpenError));
     }
 
     proptest! {
@@ -293,7 +295,7 @@ mod tests {
 
         /// Whole boxes equal the `crypto_secretbox` crate's for every length around the
         /// chunk boundaries (224 bytes in the first chunk, 256 after), and open; a changed
-        /// byte of tag or ciphertext is refused and leaves the buffer as it was.
+        /// byte of tag or ciphertext is refused.
         #[test]
         fn matches_crypto_secretbox(key in any::<[u8; 32]>(), nonce in any::<[u8; 24]>(),
                                     msg in proptest::collection::vec(any::<u8>(), 0..1100),
@@ -309,20 +311,12 @@ mod tests {
             prop_assert_eq!(&buf, &want);
             prop_assert_eq!(&tag[..], &want_tag[..]);
 
-            let mut bad = buf.clone();
-            let mut bad_tag = tag;
-            if bad.is_empty() {
-                bad_tag[flip.index(TAG_LEN)] ^= 1;
-            } else {
-                let i = flip.index(bad.len());
-                bad[i] ^= 1;
-            }
-            let before = bad.clone();
-            prop_assert_eq!(ours.open_in_place(&nonce, &mut bad, &bad_tag), Err(OpenError));
-            prop_assert_eq!(&bad, &before);
-
-            ours.open_in_place(&nonce, &mut buf, &tag).unwrap();
-            prop_assert_eq!(buf, msg);
+            let boxed = [&tag[..], &buf].concat();
+            let mut bad = boxed.clone();
+            let i = flip.index(bad.len());
+            bad[i] ^= 1;
+            prop_assert_eq!(ours.open_easy(&nonce, &bad), Err(OpenError));
+            prop_assert_eq!(&*ours.open_easy(&nonce, &boxed).unwrap(), &msg);
         }
     }
 

@@ -108,20 +108,16 @@ fn seal_open(sk: &X25519SecretKey, pk: &X25519PublicKey, ct: &[u8]) -> Result<Ze
     if ct.len() < KEY_LEN + TAG_LEN {
         return Err(Error::TooShort);
     }
-    let (epk, boxed) = ct.split_at(KEY_LEN);
-    let (tag, body) = boxed.split_at(TAG_LEN);
+    let (epk, boxed) = ct.split_at_checked(KEY_LEN).ok_or(Error::TooShort)?;
     let epk = X25519PublicKey::try_from(epk).map_err(|_| Error::TooShort)?;
     // An all-zero shared secret (small-order epk) is a failure in libsodium too.
     let shared = sk
         .diffie_hellman(&epk)
         .map_err(|_| Error::DecryptionFailed)?;
     let nonce = seal_nonce(&epk, pk)?;
-    let mut plain = Zeroizing::new(body.to_vec());
-    let tag = <[u8; TAG_LEN]>::try_from(tag).map_err(|_| Error::TooShort)?;
     SecretBox::from_shared_secret(&shared)
-        .open_in_place(&nonce, &mut plain, &tag)
-        .map_err(|_| Error::DecryptionFailed)?;
-    Ok(plain)
+        .open_easy(&nonce, boxed)
+        .map_err(|_| Error::DecryptionFailed)
 }
 
 /// Encrypts `message` for `recipient` (spec §1.3): [`sign_for_recipient`], then libsodium's

@@ -210,13 +210,9 @@ pub fn decrypt_ons_response(
                 .hash_password_into_with_memory(name.as_bytes(), &[0u8; 16], &mut *key, blocks)
                 .map_err(|_| Error::InvalidParameter)?;
             // crypto_secretbox_open_easy with a zero nonce: MAC ‖ ciphertext.
-            let (tag, body) = ciphertext.split_at(TAG_LEN);
-            let tag = <[u8; TAG_LEN]>::try_from(tag).map_err(|_| Error::TooShort)?;
-            let mut plain = Zeroizing::new(body.to_vec());
             crate::secretbox::SecretBox::new(&key)
-                .open_in_place(&[0u8; 24], &mut plain, &tag)
-                .map_err(|_| Error::DecryptionFailed)?;
-            plain
+                .open_easy(&[0u8; 24], ciphertext)
+                .map_err(|_| Error::DecryptionFailed)?
         }
     };
     let bytes =
