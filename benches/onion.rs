@@ -10,16 +10,16 @@ use session_stack::identity::Ed25519KeyPair;
 use session_stack::identity::X25519SecretKey;
 use session_stack::onion::{
     Decision, Destination, EncType, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder,
-    ReplyBody, Route, ServiceNode,
+    ReplyBody, Route, Hop,
 };
 
-fn nodes(n: usize) -> Vec<(NodeKeys, ServiceNode)> {
+fn nodes(n: usize) -> Vec<(NodeKeys, Hop)> {
     (0..n)
         .map(|_| {
             let id = Ed25519KeyPair::generate(&mut OsRng);
             (
                 NodeKeys::from_ed25519_keypair(&id),
-                ServiceNode::from_ed25519(id.public_key()).unwrap(),
+                Hop::from_ed25519(id.public_key()).unwrap(),
             )
         })
         .collect()
@@ -28,7 +28,7 @@ fn nodes(n: usize) -> Vec<(NodeKeys, ServiceNode)> {
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("onion");
     let nodes = nodes(4);
-    let path: Vec<ServiceNode> = nodes[..3].iter().map(|n| n.1).collect();
+    let path: Vec<Hop> = nodes[..3].iter().map(|n| n.1).collect();
     let payload = vec![0x42u8; 1024];
     for enc in [EncType::XChaCha20, EncType::AesGcm] {
         // One hop: the ephemeral key already made (client), the node's key pair at hand (node).

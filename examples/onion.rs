@@ -10,7 +10,7 @@ use rand_core::OsRng;
 use session_stack::identity::Ed25519KeyPair;
 use session_stack::onion::{
     Decision, Destination, EncType, IncomingLayer, NodeKeys, OnionRequestBuilder, ReplyBody, Route,
-    ServiceNode,
+    Hop,
 };
 
 /// A short, log-safe form of a key: `ab12…ef`.
@@ -22,7 +22,7 @@ fn short(key: impl std::fmt::Display) -> String {
 struct Node {
     name: String,
     keys: NodeKeys,
-    public: ServiceNode,
+    public: Hop,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,7 +30,7 @@ fn main() -> anyhow::Result<()> {
     let mut nodes = Vec::new();
     for name in ["guard", "middle", "exit", "destination"] {
         let identity = Ed25519KeyPair::generate(&mut rng);
-        let public = ServiceNode::from_ed25519(identity.public_key())?;
+        let public = Hop::from_ed25519(identity.public_key())?;
         let keys = NodeKeys::from_ed25519_keypair(&identity);
         nodes.push(Node {
             name: format!("{name} {}", short(public.ed25519())),

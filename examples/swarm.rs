@@ -90,8 +90,8 @@ fn main() -> anyhow::Result<()> {
     }
     .sign(&auth, now_ms)?;
     println!("request: {}", request.to_json_string());
-    let hops: Vec<onion::ServiceNode> = path.nodes().iter().map(Into::into).collect();
-    let dest = onion::ServiceNode::from(&destination);
+    let hops: Vec<onion::Hop> = path.nodes().iter().map(Into::into).collect();
+    let dest = onion::Hop::from(&destination);
     let (body, _pending) = OnionRequestBuilder::new(
         hops,
         Destination::ServiceNode(dest),

@@ -16,12 +16,12 @@ use session_identity::{Ed25519PublicKey, X25519PublicKey, X25519SecretKey};
 /// A service node as a path hop or destination: its Ed25519 identity (how the previous hop
 /// addresses it) and its X25519 key (what its layer is encrypted to).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ServiceNode {
+pub struct Hop {
     ed25519: Ed25519PublicKey,
     x25519: X25519PublicKey,
 }
 
-impl ServiceNode {
+impl Hop {
     /// A node from both of its keys (oxend lists `pubkey_x25519`, or convert the Ed25519 key).
     #[must_use]
     pub fn new(ed25519: Ed25519PublicKey, x25519: X25519PublicKey) -> Self {
@@ -119,7 +119,7 @@ impl ServerDestination {
 #[non_exhaustive]
 pub enum Destination {
     /// A service node running a storage RPC request (payload: `{"method","params"}` JSON).
-    ServiceNode(ServiceNode),
+    ServiceNode(Hop),
     /// An HTTP server (payload: v4 bencoded or v3 JSON request, see [`crate::HttpRequest`]).
     Server(ServerDestination),
 }
@@ -137,7 +137,7 @@ impl Destination {
 /// dropped; only the destination layer's derived key is kept, in the [`PendingResponse`].
 #[derive(Debug, Clone)]
 pub struct OnionRequestBuilder {
-    path: Vec<ServiceNode>,
+    path: Vec<Hop>,
     destination: Destination,
     payload: Vec<u8>,
     enc_type: EncType,
@@ -158,7 +158,7 @@ impl OnionRequestBuilder {
     /// xchacha20 like libsession (see [`OnionRequestBuilder::enc_type`]).
     #[must_use]
     pub fn new(
-        path: Vec<ServiceNode>,
+        path: Vec<Hop>,
         destination: Destination,
         payload: impl Into<Vec<u8>>,
     ) -> Self {

@@ -11,17 +11,17 @@ use serde_json::{Map, json};
 use session_onion::{
     Decision, Destination, Ed25519KeyPair, EncType, Error, HttpRequest, IncomingLayer, NodeKeys,
     OnionRequestBuilder, PendingResponse, Rejection, ReplyBody, Retry, Route, ServerDestination,
-    ServiceNode, X25519SecretKey, encode_v4_response, parse_v4_response,
+    Hop, X25519SecretKey, encode_v4_response, parse_v4_response,
 };
 
 struct Node {
     keys: NodeKeys,
-    public: ServiceNode,
+    public: Hop,
 }
 
 fn node(rng: &mut ChaCha20Rng) -> Node {
     let identity = Ed25519KeyPair::generate(rng);
-    let public = ServiceNode::from_ed25519(identity.public_key()).unwrap();
+    let public = Hop::from_ed25519(identity.public_key()).unwrap();
     let keys = NodeKeys::from_ed25519_keypair(&identity);
     assert_eq!(keys.public_key(), public.x25519());
     Node { keys, public }
@@ -160,7 +160,7 @@ fn one_to_four_hops_both_ciphers_all_destinations() {
 fn fifteen_hops_is_the_limit() {
     let (_, mut rng) = seeded();
     round_trip(&mut rng, 15, EncType::XChaCha20, Dest::Snode, b"{}");
-    let path: Vec<ServiceNode> = (0..16).map(|_| node(&mut rng).public).collect();
+    let path: Vec<Hop> = (0..16).map(|_| node(&mut rng).public).collect();
     let dest = Destination::ServiceNode(node(&mut rng).public);
     let err = OnionRequestBuilder::new(path, dest.clone(), b"{}".to_vec()).build(&mut rng);
     assert!(matches!(err, Err(Error::TooManyHops)));

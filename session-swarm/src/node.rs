@@ -43,10 +43,10 @@ impl fmt::Debug for ServiceNode {
     }
 }
 
-impl From<&ServiceNode> for session_onion::ServiceNode {
+impl From<&ServiceNode> for session_onion::Hop {
     /// The node as an onion hop or destination: its two keys.
     fn from(node: &ServiceNode) -> Self {
-        session_onion::ServiceNode::new(node.ed25519, node.x25519)
+        session_onion::Hop::new(node.ed25519, node.x25519)
     }
 }
 

@@ -16,7 +16,7 @@ use rand_core::{OsRng, RngCore};
 use session_identity::{Ed25519KeyPair, X25519SecretKey};
 use session_onion::{
     Decision, Destination, EncType, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder, Route,
-    ServiceNode,
+    Hop,
 };
 use session_protocol::{
     CheckedRecipient, decrypt_incoming, decrypt_incoming_x25519, encrypt_for_checked_recipient,
@@ -283,9 +283,9 @@ fn onion(h: &mut Harness) -> anyhow::Result<()> {
             .map(|_| Ed25519KeyPair::generate(&mut OsRng))
             .collect();
         let keys: Vec<NodeKeys> = ids.iter().map(NodeKeys::from_ed25519_keypair).collect();
-        let nodes: Vec<ServiceNode> = ids
+        let nodes: Vec<Hop> = ids
             .iter()
-            .map(|k| ServiceNode::new(k.public_key(), k.x25519_public()))
+            .map(|k| Hop::new(k.public_key(), k.x25519_public()))
             .collect();
         let (path, dest) = nodes.split_at(3);
         let dest = *dest.first().context("destination")?;

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use session_onion::{
     EncType, Error, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder, PendingResponse,
-    ReplyFormat, Route, ServerDestination, ServiceNode, X25519PublicKey, X25519SecretKey,
+    ReplyFormat, Route, ServerDestination, Hop, X25519PublicKey, X25519SecretKey,
 };
 
 use super::{Categorized, Failure, Inputs, OpResult, Outputs};
@@ -148,8 +148,8 @@ fn obj_hex(v: &Value) -> Result<Vec<u8>, Failure> {
         .map_err(|e| bad(format!("not hex: {e}")))
 }
 
-fn service_node(v: &Value) -> Result<ServiceNode, Failure> {
-    Ok(ServiceNode::new(
+fn service_node(v: &Value) -> Result<Hop, Failure> {
+    Ok(Hop::new(
         session_onion::Ed25519PublicKey::from_bytes(&obj_key32(v, "ed25519_pk")?),
         X25519PublicKey::from_bytes(&obj_key32(v, "x25519_pk")?),
     ))

@@ -1,0 +1,3 @@
+//! session-client: work in progress (see the crate README).
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! session-community: work in progress (see the crate README).
+
+#![forbid(unsafe_code)]

@@ -1,0 +1,3 @@
+//! session-config: work in progress (see the crate README).
+
+#![forbid(unsafe_code)]
