@@ -108,13 +108,17 @@ pub fn status_from_body(body: &[u8]) -> Option<u16> {
         .map(|&(_, c)| c)
 }
 
-/// If `body` reports that a relay could not find the next hop (`"Next node not found: <ed>"`,
-/// possibly after `"502 Bad Gateway\n\n"`), the missing node's Ed25519 key.
+/// If `body` reports that a relay could not find or reach the next hop (`"Next node not found:
+/// <ed>"` or `"Next node is currently unreachable: <ed>"`, possibly after `"502 Bad
+/// Gateway\n\n"`; clients treat both alike, `onion.md` §4.4), the missing node's Ed25519 key.
 #[must_use]
 pub fn next_node_not_found(body: &[u8]) -> Option<Ed25519PublicKey> {
     let text = std::str::from_utf8(body).ok()?;
     let rest = text.strip_prefix("502 Bad Gateway\n\n").unwrap_or(text);
-    let hex = rest.strip_prefix("Next node not found: ")?.get(..64)?;
+    let hex = rest
+        .strip_prefix("Next node not found: ")
+        .or_else(|| rest.strip_prefix("Next node is currently unreachable: "))?
+        .get(..64)?;
     hex.parse().ok()
 }
 
@@ -730,6 +734,12 @@ mod tests {
             next_node_not_found(missing.as_bytes()).unwrap().to_string(),
             ed
         );
+        let unreachable = format!("Next node is currently unreachable: {ed}");
+        assert_eq!(
+            next_node_not_found(unreachable.as_bytes()).unwrap().to_string(),
+            ed
+        );
+        assert!(next_node_not_found(b"Next node is currently busy: 00").is_none());
         let r = RetrieveResponse::parse(
             br#"{"messages":[{"hash":"h","timestamp":1,"expiration":2,"data":"aGk="}],"more":true}"#,
         )

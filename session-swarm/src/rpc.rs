@@ -542,17 +542,34 @@ pub fn oxend_get_service_nodes(field_names: &[&str]) -> Request {
         .with("params", service_nodes_params(field_names))
 }
 
+/// Session Desktop's seed fields plus `swarm_id`, so that swarms can be computed from the
+/// answer (what this project's client asks a seed for, `local-network.md` §6).
+pub const SEED_NODE_FIELDS_WITH_SWARM: [&str; 5] = [
+    "public_ip",
+    "storage_port",
+    "pubkey_x25519",
+    "pubkey_ed25519",
+    "swarm_id",
+];
+
 /// The JSON-RPC body a client POSTs to `https://<seed>/json_rpc` to bootstrap (Session
 /// Desktop): `get_n_service_nodes` with `active_only` and the fields of
 /// [`DESKTOP_NODE_FIELDS`]. Parse the answer with
 /// [`crate::node::parse_seed_bootstrap_response`].
 #[must_use]
 pub fn seed_bootstrap_request() -> Value {
+    seed_bootstrap_request_with(&DESKTOP_NODE_FIELDS)
+}
+
+/// [`seed_bootstrap_request`] asking for `field_names` (e.g.
+/// [`SEED_NODE_FIELDS_WITH_SWARM`]).
+#[must_use]
+pub fn seed_bootstrap_request_with(field_names: &[&str]) -> Value {
     json!({
         "jsonrpc": "2.0",
         "id": "0",
         "method": "get_n_service_nodes",
-        "params": service_nodes_params(&DESKTOP_NODE_FIELDS),
+        "params": service_nodes_params(field_names),
     })
 }
 
@@ -629,5 +646,10 @@ mod tests {
         assert!(!within_signature_window(1_000_000, 1_060_001));
         let f = info().to_quic_frame(1).unwrap();
         assert_eq!(f, b"18:l1:Ci1e4:info2:{}e");
+        let seed = seed_bootstrap_request_with(&SEED_NODE_FIELDS_WITH_SWARM);
+        assert_eq!(seed["method"], "get_n_service_nodes");
+        assert_eq!(seed["params"]["fields"]["swarm_id"], true);
+        assert_eq!(seed["params"]["fields"]["pubkey_x25519"], true);
+        assert!(seed_bootstrap_request()["params"]["fields"]["swarm_id"].is_null());
     }
 }
