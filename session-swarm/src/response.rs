@@ -736,7 +736,9 @@ mod tests {
         );
         let unreachable = format!("Next node is currently unreachable: {ed}");
         assert_eq!(
-            next_node_not_found(unreachable.as_bytes()).unwrap().to_string(),
+            next_node_not_found(unreachable.as_bytes())
+                .unwrap()
+                .to_string(),
             ed
         );
         assert!(next_node_not_found(b"Next node is currently busy: 00").is_none());
