@@ -10,6 +10,7 @@ pub mod node;
 pub mod pool;
 pub mod response;
 pub mod rpc;
+pub mod server;
 pub mod space;
 pub mod table;
 
