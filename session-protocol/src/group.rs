@@ -198,7 +198,12 @@ fn encrypt_group_core(
 /// decoder reserve memory up front.
 const MAX_ZSTD_WINDOW: u64 = 8 << 20;
 
-fn decompress(z: &[u8]) -> Result<Vec<u8>> {
+/// Decompresses one zstd frame (libsession compresses group messages and config messages with
+/// zstd), refusing a declared window above 8 MiB and output longer than `max_len` bytes.
+///
+/// # Errors
+/// [`Error::Decompression`] for a malformed frame, a too-large window or too much output.
+pub fn zstd_decompress(z: &[u8], max_len: usize) -> Result<Vec<u8>> {
     let (frame, _) = ruzstd::frame::read_frame_header(z).map_err(|_| Error::Decompression)?;
     let window = frame
         .header
@@ -209,14 +214,12 @@ fn decompress(z: &[u8]) -> Result<Vec<u8>> {
     }
     let mut dec = ruzstd::StreamingDecoder::new(z).map_err(|_| Error::Decompression)?;
     let mut out = Vec::new();
-    let cap = u64::try_from(MAX_GROUP_PLAINTEXT)
-        .unwrap_or(u64::MAX)
-        .saturating_add(1);
+    let cap = u64::try_from(max_len).unwrap_or(u64::MAX).saturating_add(1);
     (&mut dec)
         .take(cap)
         .read_to_end(&mut out)
         .map_err(|_| Error::Decompression)?;
-    if out.len() > MAX_GROUP_PLAINTEXT {
+    if out.len() > max_len {
         return Err(Error::Decompression);
     }
     Ok(out)
@@ -284,7 +287,7 @@ pub fn decrypt_group_message(
         .verify(&signed_data(data, group_pk, scheme), &sig)
         .map_err(|_| Error::SignatureInvalid)?;
     let plaintext = if compressed {
-        decompress(data)?
+        zstd_decompress(data, MAX_GROUP_PLAINTEXT)?
     } else {
         data.to_vec()
     };
@@ -690,11 +693,11 @@ mod tests {
 
         #[test]
         fn decompress_never_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
-            let _ = decompress(&data);
+            let _ = zstd_decompress(&data, MAX_GROUP_PLAINTEXT);
             // with the zstd frame magic, so that the decoder gets past the first check
             let mut framed = vec![0x28, 0xb5, 0x2f, 0xfd];
             framed.extend_from_slice(&data);
-            let _ = decompress(&framed);
+            let _ = zstd_decompress(&framed, MAX_GROUP_PLAINTEXT);
         }
     }
 }

@@ -31,7 +31,7 @@ pub use envelope::{
 pub use error::{Error, Result};
 pub use group::{
     GroupKey, GroupMessage, KeyReader, Rekey, SignatureScheme, decrypt_group_message,
-    encrypt_group_message, group_rekey, read_group_key_message,
+    encrypt_group_message, group_rekey, read_group_key_message, zstd_decompress,
 };
 pub use message::{
     ReceivedMessage, SendOptions, decode_community_inbox, decode_from_storage,
