@@ -1,3 +1,15 @@
-//! session-client: work in progress (see the crate README).
-
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod message;
+mod network;
+mod tls;
+mod transport;
+
+pub use client::{Client, ClientBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_TTL};
+pub use error::{Error, ErrorKind, Result, TransportError};
+pub use message::{Message, MessageKind, SendReceipt};
+pub use network::{Network, SeedNode, SeedPin, mainnet_seeds};
+pub use session_onion::EncType;

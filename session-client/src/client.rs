@@ -1,0 +1,1043 @@
+//! The client: IO around `session-swarm`'s `NodePool` (bootstrap, paths, failures, 421s) and
+//! `session-onion`'s request builder; messaging on top.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use futures_util::Stream;
+use rand_core::OsRng;
+use rustls::pki_types::ServerName;
+use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
+use session_onion::{
+    DestinationErrorKind, EncType, Hop, OnionRequestBuilder, PathErrorKind, Retry,
+};
+use session_protocol::proto::{Content, DataMessage, LokiProfile};
+use session_protocol::{SendOptions, decode_from_storage, encode_for_recipient};
+use session_swarm::pool::{BootstrapStep, FailureOutcome, WrongSwarmAction};
+use session_swarm::response::{MemberOutcome, RetrieveResponse};
+use session_swarm::rpc::{self, SEED_NODE_FIELDS_WITH_SWARM};
+use session_swarm::{
+    Auth, ExpireMode, Namespace, NodePool, PoolConfig, Request, Retrieve, ServiceNode, Store,
+    SwarmPubkey, SwarmResponse, message_hash,
+};
+use tokio_rustls::TlsConnector;
+use tracing::Instrument as _;
+
+use crate::error::{Error, Result, TransportError};
+use crate::message::{Message, MessageKind, SendReceipt};
+use crate::network::{Network, SeedNode};
+use crate::tls;
+use crate::transport::{Endpoint, Transport};
+
+/// Default time to live of a sent message: 14 days (the public-namespace maximum).
+pub const DEFAULT_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
+/// Default interval of [`Client::messages`]: 2 s (as `session poll --follow`).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
+/// Attempts per request before giving up.
+const MAX_ATTEMPTS: u32 = 8;
+/// Pages of one retrieve (each up to the node's size limit).
+const MAX_PAGES: usize = 20;
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `05ab…cd`: ids are user data, logs get a short form.
+fn short(s: &str) -> String {
+    format!(
+        "{}…{}",
+        s.get(..4).unwrap_or(""),
+        s.get(s.len().saturating_sub(4)..).unwrap_or("")
+    )
+}
+
+/// Configures and builds a [`Client`].
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    identity: Option<Ed25519KeyPair>,
+    network: Network,
+    display_name: Option<String>,
+    enc_type: EncType,
+    ttl: Duration,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    pool_config: PoolConfig,
+    last_hashes: HashMap<Ed25519PublicKey, String>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            identity: None,
+            network: Network::Mainnet,
+            display_name: None,
+            enc_type: EncType::XChaCha20,
+            ttl: DEFAULT_TTL,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(20),
+            pool_config: PoolConfig::default(),
+            last_hashes: HashMap::new(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The account's key pair (e.g. `Seed::from_mnemonic(phrase)?.keypair()`). Required.
+    pub fn identity(mut self, keypair: Ed25519KeyPair) -> Self {
+        self.identity = Some(keypair);
+        self
+    }
+    /// The network to join (default: [`Network::Mainnet`]).
+    pub fn network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+    /// The display name sent with every message (in `DataMessage.profile`).
+    pub fn display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+    /// The onion layers' cipher: XChaCha20-Poly1305 (default, libsession) or AES-GCM
+    /// (Session Desktop).
+    pub fn enc_type(mut self, enc_type: EncType) -> Self {
+        self.enc_type = enc_type;
+        self
+    }
+    /// Time to live of sent messages (default 14 days; nodes refuse more in namespace 0).
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+    /// Timeouts: TCP+TLS connect, and a whole request (default 5 s and 20 s).
+    pub fn timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.request_timeout = request;
+        self
+    }
+    /// Pool and path rules (default: `session-swarm`'s, i.e. libsession's).
+    pub fn pool_config(mut self, config: PoolConfig) -> Self {
+        self.pool_config = config;
+        self
+    }
+    /// The per-node `last_hash` of a previous run (see [`Client::last_hashes`]).
+    pub fn last_hashes(mut self, hashes: HashMap<Ed25519PublicKey, String>) -> Self {
+        self.last_hashes = hashes;
+        self
+    }
+
+    /// Builds the client and bootstraps its node pool from a seed.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] without an identity or with a TTL out of bounds;
+    /// [`Error::TlsConfig`]; the bootstrap errors ([`Error::Bootstrap`],
+    /// [`Error::SeedCertificate`], [`Error::NotEnoughNodes`]).
+    pub async fn build(self) -> Result<Client> {
+        let identity = self
+            .identity
+            .ok_or_else(|| Error::InvalidInput("no identity given".into()))?;
+        let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
+        Namespace::DEFAULT
+            .check_ttl(ttl_ms)
+            .map_err(|_| Error::InvalidInput("ttl must be between 10 s and 14 days".into()))?;
+        let node_tls = TlsConnector::from(Arc::new(tls::node_config()?));
+        let mut seeds = Vec::new();
+        for seed in self.network.seeds()? {
+            let connector = match seed.pin() {
+                Some(pin) => TlsConnector::from(Arc::new(tls::pinned_config(pin)?)),
+                None => node_tls.clone(),
+            };
+            seeds.push((seed, connector));
+        }
+        let auth = Auth::session_id(&identity);
+        let account = identity.account_id();
+        let client = Client {
+            inner: Arc::new(Inner {
+                account,
+                swarm_key: SwarmPubkey::from(&identity.account_id()),
+                identity,
+                auth,
+                display_name: self.display_name,
+                enc_type: self.enc_type,
+                ttl_ms,
+                seeds,
+                node_tls,
+                transport: Transport::new(self.connect_timeout, self.request_timeout),
+                state: Mutex::new(State {
+                    pool: NodePool::new(self.pool_config),
+                    last_hash: self.last_hashes,
+                    seen: HashMap::new(),
+                }),
+                bootstrap: tokio::sync::Mutex::new(()),
+                shut_down: AtomicBool::new(false),
+            }),
+        };
+        client.ensure_pool().await?;
+        Ok(client)
+    }
+}
+
+struct State {
+    pool: NodePool,
+    last_hash: HashMap<Ed25519PublicKey, String>,
+    /// Hashes already returned, with their expiry (pruned once expired).
+    seen: HashMap<String, u64>,
+}
+
+struct Inner {
+    identity: Ed25519KeyPair,
+    auth: Auth,
+    account: AccountId,
+    swarm_key: SwarmPubkey,
+    display_name: Option<String>,
+    enc_type: EncType,
+    ttl_ms: u64,
+    seeds: Vec<(SeedNode, TlsConnector)>,
+    node_tls: TlsConnector,
+    transport: Arc<Transport>,
+    state: Mutex<State>,
+    bootstrap: tokio::sync::Mutex<()>,
+    shut_down: AtomicBool,
+}
+
+/// A Session client: sends and receives messages through 3-hop onion paths. Cheap to clone
+/// (an `Arc` inside), `Send + Sync`; clones share the pool, paths and connections.
+///
+/// ```no_run
+/// use session_client::{Client, Network};
+/// use session_identity::Seed;
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let me = Seed::from_mnemonic("…13 words…")?.keypair();
+/// let client = Client::builder()
+///     .identity(me)
+///     .network(Network::testnet_from_file("testnet/testnet.json")?)
+///     .display_name("Alice")
+///     .build()
+///     .await?;
+/// let bob = "05…".parse()?;
+/// let receipt = client.send(&bob, "Hello Bob").await?;
+/// println!("stored as {}", receipt.hash);
+/// for message in client.poll().await? {
+///     println!("{} {}: {:?}", message.timestamp_ms, message.sender, message.text);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("account", &self.inner.account)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The answer to an onion request, and how it travelled.
+struct Routed {
+    node: ServiceNode,
+    path: Vec<Ed25519PublicKey>,
+    body: Vec<u8>,
+}
+
+impl Client {
+    /// A builder with the defaults (mainnet, XChaCha20 layers, 14-day TTL).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The account's Account ID.
+    #[must_use]
+    pub fn account_id(&self) -> &AccountId {
+        &self.inner.account
+    }
+
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.inner.shut_down.load(Ordering::Acquire) {
+            Err(Error::Shutdown)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Stops the client: later calls fail with [`Error::Shutdown`], streams end, idle
+    /// connections are closed.
+    pub async fn shutdown(&self) {
+        self.inner.shut_down.store(true, Ordering::Release);
+        let _guard = self.inner.bootstrap.lock().await;
+        let nodes: Vec<SocketAddr> = self.state().pool.nodes().iter().map(node_addr).collect();
+        for a in nodes {
+            self.inner.transport.forget(a);
+        }
+    }
+
+    /// The swarm serving `account` in the current pool view (swarm id and members).
+    #[must_use]
+    pub fn swarm_of(&self, account: &AccountId) -> Option<(u64, Vec<ServiceNode>)> {
+        self.state()
+            .pool
+            .swarm_for(&SwarmPubkey::from(account))
+            .map(|(id, nodes)| (id.get(), nodes))
+    }
+
+    /// The current onion paths (guard first).
+    #[must_use]
+    pub fn paths(&self) -> Vec<Vec<ServiceNode>> {
+        self.state()
+            .pool
+            .paths()
+            .iter()
+            .map(|p| p.nodes().to_vec())
+            .collect()
+    }
+
+    /// The number of nodes in the pool.
+    #[must_use]
+    pub fn pool_size(&self) -> usize {
+        self.state().pool.nodes().len()
+    }
+
+    /// The per-node `last_hash` of the own swarm (to keep between runs).
+    #[must_use]
+    pub fn last_hashes(&self) -> HashMap<Ed25519PublicKey, String> {
+        self.state().last_hash.clone()
+    }
+
+    // ---- pool -----------------------------------------------------------------------------
+
+    /// Bootstraps or refreshes the pool when `NodePool` asks for it, and builds missing paths.
+    async fn ensure_pool(&self) -> Result<()> {
+        self.check_open()?;
+        let step = self.state().pool.bootstrap_step(now_ms(), &mut OsRng);
+        match step {
+            BootstrapStep::Ready => {}
+            BootstrapStep::FetchFromSeed => {
+                let _guard = self.inner.bootstrap.lock().await;
+                // Another task may have done it meanwhile.
+                let again = self.state().pool.bootstrap_step(now_ms(), &mut OsRng);
+                if again == BootstrapStep::FetchFromSeed {
+                    self.fetch_from_seeds().await?;
+                }
+            }
+            BootstrapStep::RefreshFrom(nodes) => {
+                let _guard = self.inner.bootstrap.lock().await;
+                if let Err(e) = self.refresh_from_nodes(nodes).await {
+                    tracing::debug!(error = %e, "pool refresh from nodes failed; asking a seed");
+                    self.fetch_from_seeds().await?;
+                }
+            }
+            _ => self.fetch_from_seeds().await?,
+        }
+        let mut state = self.state();
+        match state.pool.ensure_paths(&mut OsRng) {
+            Ok(()) => Ok(()),
+            // One path is enough to work with; more are built as nodes allow.
+            Err(_) if !state.pool.paths().is_empty() => Ok(()),
+            Err(_) => Err(Error::NotEnoughNodes),
+        }
+    }
+
+    /// `POST /json_rpc` `get_n_service_nodes` to the seeds in random order until one answers.
+    async fn fetch_from_seeds(&self) -> Result<()> {
+        let body =
+            Bytes::from(rpc::seed_bootstrap_request_with(&SEED_NODE_FIELDS_WITH_SWARM).to_string());
+        let mut order: Vec<usize> = (0..self.inner.seeds.len()).collect();
+        for i in (1..order.len()).rev() {
+            let j =
+                usize::try_from(rand_core::RngCore::next_u32(&mut OsRng)).unwrap_or(0) % (i + 1);
+            order.swap(i, j);
+        }
+        let mut failures = Vec::new();
+        let mut refused = Vec::new();
+        for i in order {
+            let Some((seed, connector)) = self.inner.seeds.get(i) else {
+                continue;
+            };
+            let span = tracing::debug_span!("seed", url = seed.url());
+            let result = self
+                .fetch_from_seed(seed, connector, body.clone())
+                .instrument(span)
+                .await;
+            match result {
+                Ok(nodes) => {
+                    let n = nodes.len();
+                    self.state()
+                        .pool
+                        .apply_seed_answer(nodes, now_ms(), &mut OsRng)?;
+                    tracing::debug!(nodes = n, seed = seed.url(), "pool bootstrapped");
+                    return Ok(());
+                }
+                Err(Error::SeedCertificate { seed }) => refused.push(seed),
+                Err(e) => failures.push(format!("{}: {e}", seed.url())),
+            }
+        }
+        self.state().pool.refresh_failed();
+        if failures.is_empty() {
+            if let Some(seed) = refused.first() {
+                return Err(Error::SeedCertificate { seed: seed.clone() });
+            }
+        }
+        failures.extend(
+            refused
+                .into_iter()
+                .map(|s| format!("{s}: certificate refused")),
+        );
+        Err(Error::Bootstrap(failures.join("; ")))
+    }
+
+    async fn fetch_from_seed(
+        &self,
+        seed: &SeedNode,
+        connector: &TlsConnector,
+        body: Bytes,
+    ) -> Result<Vec<ServiceNode>> {
+        let address = match seed.address() {
+            Some(a) => a,
+            None => tokio::net::lookup_host((seed.host(), seed.port()))
+                .await
+                .map_err(|_| TransportError::Resolve(seed.host().to_owned()))?
+                .next()
+                .ok_or_else(|| TransportError::Resolve(seed.host().to_owned()))?,
+        };
+        let server_name = ServerName::try_from(seed.host().to_owned())
+            .map_err(|_| Error::NetworkFile(format!("bad seed host {}", seed.host())))?;
+        let endpoint = Endpoint {
+            address,
+            server_name,
+            host_header: format!("{}:{}", seed.host(), seed.port()),
+            connector: connector.clone(),
+        };
+        let response = self
+            .inner
+            .transport
+            .post(
+                &endpoint,
+                "/json_rpc",
+                body,
+                &[
+                    ("content-type", "application/json"),
+                    ("user-agent", "WhatsApp"),
+                    ("accept-language", "en-us"),
+                ],
+            )
+            .await
+            .map_err(|e| {
+                if seed.pin().is_some() && e.tls_error().is_some() {
+                    Error::SeedCertificate {
+                        seed: seed.url().to_owned(),
+                    }
+                } else {
+                    Error::Transport(e)
+                }
+            })?;
+        if response.status != 200 {
+            return Err(Error::Bootstrap(format!(
+                "seed answered status {}",
+                response.status
+            )));
+        }
+        let nodes = session_swarm::node::parse_seed_bootstrap_response(
+            response.content_type.as_deref().unwrap_or_default(),
+            &response.body,
+        )?;
+        Ok(nodes)
+    }
+
+    /// libsession's refresh: `get_service_nodes` from 3 pool nodes (through onion paths), the
+    /// new pool being the intersection of the answers.
+    /// (Boxed: it sends requests, which may refresh the pool.)
+    fn refresh_from_nodes(
+        &self,
+        nodes: Vec<ServiceNode>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + '_>> {
+        Box::pin(async move {
+            let request = rpc::oxend_get_service_nodes(&SEED_NODE_FIELDS_WITH_SWARM);
+            let mut answers = Vec::with_capacity(nodes.len());
+            for node in nodes {
+                let routed = self.request_with(None, &request, Some(node), true).await?;
+                answers.push(session_swarm::node::parse_service_nodes(&routed.body)?);
+            }
+            let applied =
+                self.state()
+                    .pool
+                    .apply_refresh_answers(&answers, now_ms(), &mut OsRng)?;
+            if applied {
+                Ok(())
+            } else {
+                Err(Error::Bootstrap("a node listed no nodes".into()))
+            }
+        })
+    }
+
+    fn endpoint(&self, node: &ServiceNode) -> Endpoint {
+        Endpoint {
+            address: node_addr(node),
+            server_name: ServerName::IpAddress(std::net::IpAddr::V4(node.ip()).into()),
+            host_header: format!("{}:{}", node.ip(), node.https_port()),
+            connector: self.inner.node_tls.clone(),
+        }
+    }
+
+    // ---- onion requests -----------------------------------------------------------------
+
+    /// Sends `request` through an onion path to a member of `account`'s swarm (or to `fixed`),
+    /// retrying as `NodePool` and the onion error classification say.
+    async fn request(
+        &self,
+        account: Option<&SwarmPubkey>,
+        request: &Request,
+        fixed: Option<ServiceNode>,
+    ) -> Result<Routed> {
+        self.request_with(account, request, fixed, false).await
+    }
+
+    /// `bootstrapping`: called while the pool is being refreshed (the bootstrap lock is held),
+    /// so the pool is not refreshed again from here.
+    async fn request_with(
+        &self,
+        account: Option<&SwarmPubkey>,
+        request: &Request,
+        fixed: Option<ServiceNode>,
+        bootstrapping: bool,
+    ) -> Result<Routed> {
+        let span = tracing::debug_span!(
+            "request",
+            method = request.method().as_str(),
+            account = account.map(|a| short(&a.to_hex())).unwrap_or_default()
+        );
+        self.request_inner(account, request, fixed, bootstrapping)
+            .instrument(span)
+            .await
+    }
+
+    async fn request_inner(
+        &self,
+        account: Option<&SwarmPubkey>,
+        request: &Request,
+        fixed: Option<ServiceNode>,
+        bootstrapping: bool,
+    ) -> Result<Routed> {
+        let payload = request.to_json_string().into_bytes();
+        let mut destination = fixed.clone();
+        let mut wrong_swarm = 0u32;
+        let mut decrypt_retried = false;
+        let mut last: Option<Error> = None;
+        for attempt in 0..MAX_ATTEMPTS {
+            self.check_open()?;
+            let ready = if bootstrapping {
+                Ok(())
+            } else {
+                self.ensure_pool().await
+            };
+            if let Err(e) = ready {
+                if !e.is_retryable() {
+                    return Err(e);
+                }
+                last = Some(e);
+                tokio::time::sleep(Duration::from_millis(session_swarm::pool::retry_delay_ms(
+                    attempt,
+                )))
+                .await;
+                continue;
+            }
+            // Destination and path, under the lock (no await).
+            let picked = {
+                let mut state = self.state();
+                let dest = match (&destination, account) {
+                    (Some(d), _) => Ok(d.clone()),
+                    (None, Some(a)) => state
+                        .pool
+                        .random_swarm_member(a, None, &mut OsRng)
+                        .map_err(Error::from),
+                    (None, None) => Err(Error::InvalidInput("no destination".into())),
+                };
+                dest.and_then(|dest| {
+                    if state.pool.path_for(Some(&dest), &mut OsRng).is_none() {
+                        let _ = state.pool.build_path(&mut OsRng);
+                    }
+                    state
+                        .pool
+                        .path_for(Some(&dest), &mut OsRng)
+                        .map(|p| (dest, p.id(), p.nodes().to_vec()))
+                        .ok_or(Error::NotEnoughNodes)
+                })
+            };
+            let (dest, path_id, hops) = match picked {
+                Ok(p) => p,
+                Err(e) if bootstrapping => return Err(e),
+                Err(e) => {
+                    // The swarm may be empty after failures: get a fresh node list.
+                    tracing::debug!(error = %e, "no destination or path; refreshing the pool");
+                    let _guard = self.inner.bootstrap.lock().await;
+                    let _ = self.fetch_from_seeds().await;
+                    last = Some(e);
+                    continue;
+                }
+            };
+            let Some(guard) = hops.first().cloned() else {
+                continue;
+            };
+            let path_keys: Vec<Ed25519PublicKey> = hops.iter().map(|n| *n.ed25519_pk()).collect();
+            let builder = OnionRequestBuilder::new(
+                hops.iter().map(Hop::from).collect(),
+                session_onion::Destination::ServiceNode(Hop::from(&dest)),
+                payload.clone(),
+            )
+            .enc_type(self.inner.enc_type);
+            let (frame, pending) = builder.build(&mut OsRng)?;
+            tracing::trace!(
+                guard = %short(&guard.ed25519_pk().to_string()),
+                destination = %short(&dest.ed25519_pk().to_string()),
+                attempt,
+                "onion request"
+            );
+            let sent = self
+                .inner
+                .transport
+                .post(
+                    &self.endpoint(&guard),
+                    "/onion_req/v2",
+                    Bytes::from(frame),
+                    &[],
+                )
+                .await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::debug!(error = %e, "guard unreachable");
+                    self.inner.transport.forget(node_addr(&guard));
+                    self.state().pool.on_node_unreachable(guard.ed25519_pk());
+                    last = Some(Error::Transport(e));
+                    continue;
+                }
+            };
+            let status = response.status;
+            let error = match pending.decrypt_response(status, &response.body) {
+                Ok(r) => {
+                    self.state().pool.on_success(path_id);
+                    return Ok(Routed {
+                        node: dest,
+                        path: path_keys,
+                        body: r.body,
+                    });
+                }
+                Err(e) => e,
+            };
+            tracing::debug!(error = %error, "onion request failed");
+            match error.retry() {
+                Retry::Never => return Err(refusal(error)),
+                Retry::FixClock => return Err(refusal(error)),
+                Retry::Once if !decrypt_retried => decrypt_retried = true,
+                Retry::OtherSwarmMember => {
+                    let wrong = match &error {
+                        session_onion::Error::Destination(d)
+                            if d.kind() == DestinationErrorKind::WrongSwarm =>
+                        {
+                            Some(d.response().body.clone())
+                        }
+                        _ => None,
+                    };
+                    match (wrong, account) {
+                        (Some(body), Some(a)) => {
+                            wrong_swarm += 1;
+                            let answer = session_swarm::node::parse_swarm_answer(&body).ok();
+                            let action = self.state().pool.on_wrong_swarm(
+                                a,
+                                dest.ed25519_pk(),
+                                answer.as_ref(),
+                                wrong_swarm,
+                                &mut OsRng,
+                            );
+                            tracing::debug!(?action, "421 wrong swarm");
+                            match action {
+                                WrongSwarmAction::RetryOn(n) => destination = Some(n),
+                                WrongSwarmAction::RefreshPool if !bootstrapping => {
+                                    let _guard = self.inner.bootstrap.lock().await;
+                                    let _ = self.fetch_from_seeds().await;
+                                    destination = None;
+                                }
+                                _ => return Err(refusal(error)),
+                            }
+                        }
+                        _ => {
+                            // Destination unreachable or failing: another member.
+                            if let session_onion::Error::Path(p) = &error {
+                                if p.kind() == PathErrorKind::DestinationUnreachable {
+                                    self.state().pool.on_node_unreachable(dest.ed25519_pk());
+                                }
+                            }
+                            if fixed.is_some() && account.is_none() {
+                                return Err(Error::Onion(error));
+                            }
+                            destination = None;
+                        }
+                    }
+                }
+                Retry::Later => {
+                    tokio::time::sleep(Duration::from_millis(session_swarm::pool::retry_delay_ms(
+                        attempt,
+                    )))
+                    .await;
+                }
+                _ => {
+                    let outcome = self.state().pool.on_failure(
+                        path_id,
+                        Some(status).filter(|s| *s != 200),
+                        &response.body,
+                        &mut OsRng,
+                    );
+                    tracing::debug!(?outcome, "path penalised");
+                    let delay = match outcome {
+                        FailureOutcome::NoPenalty => return Err(refusal(error)),
+                        FailureOutcome::Penalised { retry_after_ms }
+                        | FailureOutcome::NodeReplaced { retry_after_ms }
+                        | FailureOutcome::PathDropped { retry_after_ms } => retry_after_ms,
+                        _ => 100,
+                    };
+                    tokio::time::sleep(Duration::from_millis(delay.min(1_000))).await;
+                }
+            }
+            last = Some(Error::Onion(error));
+        }
+        Err(Error::RetriesExhausted {
+            attempts: MAX_ATTEMPTS,
+            last: Box::new(last.unwrap_or(Error::NotEnoughNodes)),
+        })
+    }
+
+    // ---- messaging ------------------------------------------------------------------------
+
+    /// Sends a text message to `to`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty text; otherwise as [`Client::send_content`].
+    pub async fn send(&self, to: &AccountId, text: &str) -> Result<SendReceipt> {
+        if text.is_empty() {
+            return Err(Error::InvalidInput("empty message".into()));
+        }
+        let sent_ms = now_ms();
+        let content = Content {
+            data_message: Some(DataMessage {
+                body: Some(text.to_owned()),
+                timestamp: Some(sent_ms),
+                profile: self.inner.display_name.as_ref().map(|n| LokiProfile {
+                    display_name: Some(n.clone()),
+                    profile_picture: None,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.send_content_at(to, &content, sent_ms).await
+    }
+
+    /// Sends any `Content` to `to`: padding, Session Protocol encryption, envelope, and an
+    /// unsigned `store` to namespace 0 of the recipient's swarm, through an onion path.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a message too large to store; [`Error::Protocol`] for a
+    /// recipient whose key is not a valid point; the request errors (network failures are
+    /// [`Error::is_retryable`]).
+    pub async fn send_content(&self, to: &AccountId, content: &Content) -> Result<SendReceipt> {
+        self.send_content_at(to, content, now_ms()).await
+    }
+
+    async fn send_content_at(
+        &self,
+        to: &AccountId,
+        content: &Content,
+        sent_ms: u64,
+    ) -> Result<SendReceipt> {
+        let data = encode_for_recipient(
+            &mut OsRng,
+            &self.inner.identity,
+            to,
+            content,
+            sent_ms,
+            &SendOptions::default(),
+        )?;
+        let data = STANDARD
+            .decode(data)
+            .map_err(|_| Error::InvalidInput("encoding failed".into()))?;
+        let recipient = SwarmPubkey::from(to);
+        let hash = message_hash(&recipient, Namespace::DEFAULT, &data);
+        let request = Store {
+            namespace: Namespace::DEFAULT,
+            data,
+            timestamp_ms: sent_ms,
+            ttl_ms: self.inner.ttl_ms,
+        }
+        .unsigned(&recipient)
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let routed = self.request(Some(&recipient), &request, None).await?;
+        let answer = SwarmResponse::parse(&request, &routed.body)?;
+        let stored_by: Vec<Ed25519PublicKey> = answer
+            .successes()
+            .filter(|(_, o)| matches!(o, MemberOutcome::Stored { hash: h, .. } if *h == hash))
+            .map(|(n, _)| *n)
+            .collect();
+        if stored_by.is_empty() {
+            return Err(Error::RetriesExhausted {
+                attempts: 1,
+                last: Box::new(Error::Refused {
+                    status: 200,
+                    message: "no swarm member confirmed the store".into(),
+                }),
+            });
+        }
+        Ok(SendReceipt {
+            hash,
+            timestamp_ms: sent_ms,
+            to: *to,
+            stored_by,
+            entry_node: *routed.node.ed25519_pk(),
+            path: routed.path,
+        })
+    }
+
+    /// One round over the own swarm: a signed `retrieve` of namespace 0 from every member
+    /// (each after its own `last_hash`), then unwrap, decrypt, authenticate and de-duplicate by
+    /// hash. Returns the new messages ordered by timestamp. Messages that are not for this
+    /// account or do not decrypt are skipped.
+    ///
+    /// # Errors
+    /// The request errors, when no member could be read.
+    pub async fn poll(&self) -> Result<Vec<Message>> {
+        self.ensure_pool().await?;
+        let members = self
+            .state()
+            .pool
+            .swarm_for(&self.inner.swarm_key)
+            .map(|(_, m)| m)
+            .unwrap_or_default();
+        if members.is_empty() {
+            return Err(Error::NotEnoughNodes);
+        }
+        let results =
+            futures_util::future::join_all(members.into_iter().map(|m| self.retrieve_from(m)))
+                .await;
+        let mut retrieved = Vec::new();
+        let mut last_error = None;
+        let mut any_ok = false;
+        for r in results {
+            match r {
+                Ok(mut v) => {
+                    any_ok = true;
+                    retrieved.append(&mut v);
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        if !any_ok {
+            return Err(last_error.unwrap_or(Error::NotEnoughNodes));
+        }
+        let now = now_ms();
+        let mut fresh = Vec::new();
+        {
+            let mut state = self.state();
+            state.seen.retain(|_, expiry| *expiry > now);
+            for m in retrieved {
+                if state.seen.contains_key(&m.hash) {
+                    continue;
+                }
+                if !m.hash_matches(&self.inner.swarm_key, Namespace::DEFAULT) {
+                    tracing::debug!("a node returned a message whose hash is not its data's");
+                    continue;
+                }
+                state
+                    .seen
+                    .insert(m.hash.clone(), m.expiration.max(now + 60_000));
+                fresh.push(m);
+            }
+        }
+        let mut out: Vec<Message> = fresh
+            .into_iter()
+            .filter_map(|m| {
+                match decode_from_storage(&self.inner.identity, &STANDARD.encode(&m.data)) {
+                    Ok(r) => {
+                        let data = r.content.data_message.as_ref();
+                        Some(Message {
+                            sender: r.sender,
+                            sender_ed25519: r.sender_ed25519,
+                            timestamp_ms: r.timestamp_ms,
+                            hash: m.hash,
+                            expiration_ms: m.expiration,
+                            text: data.and_then(|d| d.body.clone()),
+                            display_name: data
+                                .and_then(|d| d.profile.as_ref())
+                                .and_then(|p| p.display_name.clone()),
+                            kind: MessageKind::of(&r.content),
+                            content: r.content,
+                        })
+                    }
+                    Err(e) => {
+                        tracing::debug!(error = %e, "skipping a message that does not decrypt");
+                        None
+                    }
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| (a.timestamp_ms, &a.hash).cmp(&(b.timestamp_ms, &b.hash)));
+        Ok(out)
+    }
+
+    /// Every new message of one member, page by page, updating its `last_hash`.
+    async fn retrieve_from(
+        &self,
+        member: ServiceNode,
+    ) -> Result<Vec<session_swarm::response::RetrievedMessage>> {
+        let mut out = Vec::new();
+        let mut node = member;
+        for _ in 0..MAX_PAGES {
+            let last_hash = self.state().last_hash.get(node.ed25519_pk()).cloned();
+            let request = Retrieve {
+                namespace: Namespace::DEFAULT,
+                last_hash,
+                ..Default::default()
+            }
+            .sign(&self.inner.auth, now_ms())?;
+            let routed = self
+                .request(Some(&self.inner.swarm_key), &request, Some(node.clone()))
+                .await?;
+            let answer = RetrieveResponse::parse(&routed.body)?;
+            node = routed.node;
+            if let Some(last) = answer.messages.last() {
+                self.state()
+                    .last_hash
+                    .insert(*node.ed25519_pk(), last.hash.clone());
+            }
+            let more = answer.more && !answer.messages.is_empty();
+            out.extend(answer.messages);
+            if !more {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
+    /// A stream of new messages, polling every `interval` (e.g. [`DEFAULT_POLL_INTERVAL`]);
+    /// for bots. A failed round yields the error and the stream goes on; it ends after
+    /// [`Client::shutdown`].
+    pub fn messages(
+        &self,
+        interval: Duration,
+    ) -> impl Stream<Item = Result<Message>> + Send + 'static {
+        let state = (self.clone(), VecDeque::<Message>::new(), true);
+        futures_util::stream::unfold(state, move |(client, mut queue, mut first)| async move {
+            loop {
+                if let Some(m) = queue.pop_front() {
+                    return Some((Ok(m), (client, queue, first)));
+                }
+                if client.check_open().is_err() {
+                    return None;
+                }
+                if !first {
+                    tokio::time::sleep(interval).await;
+                }
+                first = false;
+                match client.poll().await {
+                    Ok(v) => queue.extend(v),
+                    Err(Error::Shutdown) => return None,
+                    Err(e) => return Some((Err(e), (client, queue, first))),
+                }
+            }
+        })
+    }
+
+    /// Deletes own messages by hash from the own swarm; returns the hashes some member deleted.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty or malformed hash list; the request errors.
+    pub async fn delete(&self, hashes: &[String]) -> Result<Vec<String>> {
+        let request = rpc::delete(&self.inner.auth, hashes, false)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let routed = self
+            .request(Some(&self.inner.swarm_key), &request, None)
+            .await?;
+        let answer = SwarmResponse::parse(&request, &routed.body)?;
+        let mut deleted = HashSet::new();
+        for (_, outcome) in answer.successes() {
+            if let MemberOutcome::Deleted(list) = outcome {
+                deleted.extend(list.sorted_all());
+            }
+        }
+        let mut v: Vec<String> = deleted.into_iter().collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// Sets the expiry (unix ms) of own messages; returns the hashes some member updated.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty or malformed hash list; the request errors.
+    pub async fn expire(&self, hashes: &[String], expiry_ms: u64) -> Result<Vec<String>> {
+        let request = rpc::expire(&self.inner.auth, hashes, &[expiry_ms], ExpireMode::Set)
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let routed = self
+            .request(Some(&self.inner.swarm_key), &request, None)
+            .await?;
+        let answer = SwarmResponse::parse(&request, &routed.body)?;
+        let mut updated = HashSet::new();
+        for (_, outcome) in answer.successes() {
+            if let MemberOutcome::Expired { updated: u, .. } = outcome {
+                updated.extend(u.iter().cloned());
+            }
+        }
+        let mut v: Vec<String> = updated.into_iter().collect();
+        v.sort();
+        Ok(v)
+    }
+
+    /// Sends a storage request of one's own (built with `session_swarm::rpc`) through an onion
+    /// path to a member of `account`'s swarm, and returns the body of the answer (for apps
+    /// that need a method this client does not wrap).
+    ///
+    /// # Errors
+    /// The request errors.
+    pub async fn raw_request(&self, account: &AccountId, request: &Request) -> Result<Vec<u8>> {
+        let routed = self
+            .request(Some(&SwarmPubkey::from(account)), request, None)
+            .await?;
+        Ok(routed.body)
+    }
+}
+
+fn node_addr(node: &ServiceNode) -> SocketAddr {
+    SocketAddr::new(std::net::IpAddr::V4(node.ip()), node.https_port())
+}
+
+/// A non-retryable onion error as the client reports it.
+fn refusal(error: session_onion::Error) -> Error {
+    match &error {
+        session_onion::Error::Destination(d) => {
+            let status = d.status();
+            if d.kind() == DestinationErrorKind::ClockOutOfSync {
+                return Error::ClockOutOfSync { status };
+            }
+            let message: String = String::from_utf8_lossy(&d.response().body)
+                .chars()
+                .take(200)
+                .collect();
+            Error::Refused { status, message }
+        }
+        _ => Error::Onion(error),
+    }
+}
