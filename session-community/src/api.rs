@@ -1644,3 +1644,522 @@ pub fn file_id_from_url(url: &str) -> Option<u64> {
     let id = seg.next()?.parse().ok()?;
     (seg.next()? == "file").then_some(id)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{AuthPolicy, ReceivedRequest, Stateless, verify_request};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use session_protocol::proto::DataMessage;
+
+    const SEED: u64 = 0xc0ffee;
+
+    fn room() -> RoomToken {
+        "lounge".parse().unwrap()
+    }
+
+    fn server() -> X25519PublicKey {
+        X25519PublicKey::from_bytes(&[0x33; 32])
+    }
+
+    fn text(body: &str) -> Content {
+        Content {
+            data_message: Some(DataMessage {
+                body: Some(body.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn verify(r: &Request) -> Option<SessionId> {
+        let h: Vec<(&str, &str)> = r
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let req = ReceivedRequest {
+            method: r.method.as_str(),
+            path_and_query: &r.path,
+            body: r.body_bytes(),
+            headers: &h,
+        };
+        verify_request(&server(), &req, 1000, AuthPolicy::default(), &mut Stateless)
+            .unwrap()
+            .map(|u| u.session_id)
+    }
+
+    #[test]
+    fn endpoint_shapes() {
+        let t = room();
+        let q = MessagesQuery {
+            limit: Some(999),
+            reactors: None,
+            reaction_updates: false,
+        };
+        let cases: Vec<(Request, Method, &str)> = vec![
+            (capabilities(&[]).request, Method::Get, "/capabilities"),
+            (
+                capabilities(&["sogs", "blind"]).request,
+                Method::Get,
+                "/capabilities?required=sogs,blind",
+            ),
+            (rooms().request, Method::Get, "/rooms"),
+            (super::room(&t).request, Method::Get, "/room/lounge"),
+            (
+                poll_info(&t, 7).request,
+                Method::Get,
+                "/room/lounge/pollInfo/7",
+            ),
+            (
+                messages_since(&t, 3, q).request,
+                Method::Get,
+                "/room/lounge/messages/since/3?limit=256",
+            ),
+            (
+                messages_recent(&t, MessagesQuery::default()).request,
+                Method::Get,
+                "/room/lounge/messages/recent?reactors=5",
+            ),
+            (
+                messages_before(&t, 9, q).request,
+                Method::Get,
+                "/room/lounge/messages/before/9?limit=256",
+            ),
+            (
+                message(&t, 9).request,
+                Method::Get,
+                "/room/lounge/message/9",
+            ),
+            (
+                delete_message(&t, 9).request,
+                Method::Delete,
+                "/room/lounge/message/9",
+            ),
+            (
+                add_reaction(&t, 9, "🎂").unwrap().request,
+                Method::Put,
+                "/room/lounge/reaction/9/%F0%9F%8E%82",
+            ),
+            (
+                remove_reaction(&t, 9, "+").unwrap().request,
+                Method::Delete,
+                "/room/lounge/reaction/9/%2B",
+            ),
+            (
+                clear_reactions(&t, 9, None).unwrap().request,
+                Method::Delete,
+                "/room/lounge/reactions/9",
+            ),
+            (
+                reactors(&t, 9, "x", Some(3)).unwrap().request,
+                Method::Get,
+                "/room/lounge/reactors/9/x?limit=3",
+            ),
+            (pin(&t, 9).request, Method::Post, "/room/lounge/pin/9"),
+            (unpin(&t, 9).request, Method::Post, "/room/lounge/unpin/9"),
+            (
+                unpin_all(&t).request,
+                Method::Post,
+                "/room/lounge/unpin/all",
+            ),
+            (inbox(None, None).request, Method::Get, "/inbox"),
+            (
+                inbox(Some(4), Some(0)).request,
+                Method::Get,
+                "/inbox/since/4?limit=1",
+            ),
+            (
+                outbox(Some(4), None).request,
+                Method::Get,
+                "/outbox/since/4",
+            ),
+            (delete_inbox().request, Method::Delete, "/inbox"),
+            (
+                download_file(&t, 42).request,
+                Method::Get,
+                "/room/lounge/file/42",
+            ),
+        ];
+        for (r, m, p) in cases {
+            assert_eq!((r.method, r.path.as_str()), (m, p));
+            // Bodies only where the server reads one.
+            assert_eq!(
+                r.body.is_some(),
+                matches!(m, Method::Post | Method::Put),
+                "{p}"
+            );
+        }
+        assert_eq!(add_reaction(&t, 1, ""), Err(Error::InvalidReaction));
+        assert!(add_reaction(&t, 1, &"a".repeat(13)).is_err());
+        assert!(add_reaction(&t, 1, &"a".repeat(12)).is_ok());
+    }
+
+    impl<T> PartialEq for ApiRequest<T> {
+        fn eq(&self, other: &Self) -> bool {
+            self.request == other.request
+        }
+    }
+
+    #[test]
+    fn post_sign_verify_and_answer() {
+        let mut rng = ChaCha20Rng::seed_from_u64(SEED);
+        let me = Ed25519KeyPair::generate(&mut rng);
+        let signer = RequestSigner::blind15(&me, &server());
+        let mut post = NewPost::new(&mut rng, &signer, &me, &text("hi")).unwrap();
+        post.files = vec![4, 5];
+        let r = post_message(&room(), &post).signed(&signer, 1000, &[1; 16]);
+        assert_eq!(verify(&r.request), Some(signer.session_id()), "seed {SEED}");
+        let body: Value = serde_json::from_slice(r.request.body_bytes()).unwrap();
+        assert_eq!(body["files"], serde_json::json!([4, 5]));
+        assert_eq!(r.request.header("content-type"), Some(JSON));
+        // The server echoes the message; it verifies and decodes.
+        let answer = serde_json::json!({
+            "id": 12, "seqno": 30, "posted": 1000.25,
+            "session_id": signer.session_id().to_string(),
+            "data": b64_encode(&post.data),
+            "signature": b64_encode(&post.signature),
+            "reactions": {}
+        });
+        let m = r
+            .parse_response(201, answer.to_string().as_bytes())
+            .unwrap();
+        match m.verify() {
+            Ok(MessageUpdate::Post(p)) => {
+                assert_eq!(p.content, text("hi"));
+                assert_eq!(p.author, signer.session_id());
+                assert_eq!((p.id, p.seqno), (12, 30));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Edit keeps data and signature, drops whisper fields.
+        post.whisper_mods = true;
+        let e = edit_message(&room(), 12, &post);
+        let body: Value = serde_json::from_slice(e.request.body_bytes()).unwrap();
+        assert!(body.get("whisper_mods").is_none());
+        assert_eq!(e.parse_response(200, b"{}").unwrap(), Empty {});
+        // 25 signers cannot sign posts; unblinded ones sign with XEd25519.
+        let s25 = RequestSigner::blind25(&me, &server());
+        assert_eq!(
+            NewPost::new(&mut rng, &s25, &me, &text("x")),
+            Err(Error::InvalidPrefix)
+        );
+        let s00 = RequestSigner::unblinded(&me, &server());
+        let p00 = NewPost::new(&mut rng, &s00, &me, &text("x")).unwrap();
+        let m00 = RoomMessage {
+            id: 1,
+            seqno: 1,
+            session_id: Some(me.account_id().to_string()),
+            data: Some(b64_encode(&p00.data)),
+            signature: Some(b64_encode(&p00.signature)),
+            ..Default::default()
+        };
+        assert!(matches!(m00.verify(), Ok(MessageUpdate::Post(_))));
+    }
+
+    #[test]
+    fn forged_posts_are_dropped_and_reported() {
+        let mut rng = ChaCha20Rng::seed_from_u64(SEED);
+        let alice = Ed25519KeyPair::generate(&mut rng);
+        let mallory = Ed25519KeyPair::generate(&mut rng);
+        let sa = RequestSigner::blind15(&alice, &server());
+        let sm = RequestSigner::blind15(&mallory, &server());
+        let post = NewPost::new(&mut rng, &sa, &alice, &text("real")).unwrap();
+        let good = RoomMessage {
+            id: 1,
+            seqno: 5,
+            session_id: Some(sa.session_id().to_string()),
+            data: Some(b64_encode(&post.data)),
+            signature: Some(b64_encode(&post.signature)),
+            ..Default::default()
+        };
+        let impersonated = RoomMessage {
+            id: 2,
+            seqno: 6,
+            session_id: Some(sm.session_id().to_string()),
+            ..good.clone()
+        };
+        let mut tampered_data = post.data.clone();
+        tampered_data[3] ^= 1;
+        let tampered = RoomMessage {
+            id: 3,
+            seqno: 7,
+            data: Some(b64_encode(&tampered_data)),
+            ..good.clone()
+        };
+        let unsigned = RoomMessage {
+            id: 4,
+            seqno: 8,
+            signature: None,
+            ..good.clone()
+        };
+        let deleted: RoomMessage =
+            serde_json::from_str(r#"{"id":5,"seqno":9,"data":null,"deleted":true}"#).unwrap();
+        let reacted: RoomMessage = serde_json::from_str(
+            r#"{"id":1,"seqno":10,"reactions":{"👍":{"index":0,"count":2,"reactors":["a"],"you":true}}}"#,
+        )
+        .unwrap();
+        let checked = check_messages(&[good, impersonated, tampered, unsigned, deleted, reacted]);
+        assert_eq!(checked.max_seqno, Some(10));
+        assert_eq!(checked.updates.len(), 3);
+        assert!(matches!(checked.updates[0], MessageUpdate::Post(ref p) if p.id == 1));
+        assert_eq!(
+            checked.updates[1],
+            MessageUpdate::Deleted { id: 5, seqno: 9 }
+        );
+        assert!(matches!(
+            &checked.updates[2],
+            MessageUpdate::Reactions { reactions, .. } if reactions["👍"].you
+        ));
+        let rejected: Vec<(i64, &Error)> =
+            checked.rejected.iter().map(|r| (r.id, &r.reason)).collect();
+        assert_eq!(rejected.len(), 3);
+        assert_eq!(rejected[0], (2, &Error::SignatureInvalid));
+        assert_eq!(rejected[1], (3, &Error::SignatureInvalid));
+        assert_eq!(rejected[2].0, 4);
+    }
+
+    #[test]
+    fn answers_and_errors() {
+        let caps = capabilities(&["x"]);
+        let e = caps
+            .parse_response(412, br#"{"capabilities":["sogs"],"missing":["x"]}"#)
+            .unwrap_err();
+        let Error::Server(se) = e else { panic!() };
+        assert_eq!(
+            (se.kind, se.missing.clone()),
+            (ServerErrorKind::PreconditionFailed, vec!["x".to_owned()])
+        );
+        assert!(!se.is_retryable());
+        let ok = caps
+            .parse_response(200, br#"{"capabilities":["blind","reactions","sogs"]}"#)
+            .unwrap();
+        assert!(ok.requires_blinding() && ok.has("sogs"));
+        for (status, kind) in [
+            (400, ServerErrorKind::BadRequest),
+            (401, ServerErrorKind::Unauthorized),
+            (403, ServerErrorKind::Forbidden),
+            (404, ServerErrorKind::NotFound),
+            (425, ServerErrorKind::TooEarly),
+            (429, ServerErrorKind::RateLimited),
+            (502, ServerErrorKind::Internal),
+            (418, ServerErrorKind::Other),
+        ] {
+            let Err(Error::Server(e)) = rooms().parse_response(status, &[0xff; 400]) else {
+                panic!("{status}")
+            };
+            assert_eq!(e.kind, kind);
+            assert!(e.text.chars().count() <= MAX_ERROR_TEXT);
+        }
+        assert!(matches!(
+            rooms().parse_response(200, b"{}"),
+            Err(Error::MalformedResponse(_))
+        ));
+        assert_eq!(
+            inbox(Some(3), None).parse_response(304, b"").unwrap(),
+            vec![]
+        );
+        let r = super::room(&room())
+            .parse_response(
+                200,
+                br#"{"token":"lounge","name":"L","info_updates":3,"message_sequence":9,
+                "created":1.5,"active_users":2,"active_users_cutoff":60,"read":true,
+                "write":true,"upload":false,"moderators":["15aa"],"admins":[],
+                "pinned_messages":[{"id":1,"pinned_at":2.0,"pinned_by":"15aa"}],"image_id":7}"#,
+            )
+            .unwrap();
+        assert_eq!(
+            (r.info_updates, r.image_id, r.pinned_messages.len()),
+            (3, Some(7), 1)
+        );
+        assert!(r.read && !r.upload && !r.moderator);
+        let p = poll_info(&room(), 3)
+            .parse_response(200, br#"{"token":"lounge","active_users":2,"read":true}"#)
+            .unwrap();
+        assert!(p.details.is_none());
+        let m: RoomMessage =
+            serde_json::from_str(r#"{"id":1,"seqno":2,"whisper":true,"whisper_mods":1}"#).unwrap();
+        assert!(m.whisper && m.whisper_mods);
+    }
+
+    #[test]
+    fn batch_round_trip() {
+        let subs = vec![
+            capabilities(&[]).request.to_subrequest(),
+            pin(&room(), 3).request.to_subrequest(),
+            upload_file(&room(), vec![1, 2, 3], Some("a b.png"))
+                .request
+                .to_subrequest(),
+        ];
+        assert_eq!(subs[1].body, SubBody::Json(serde_json::json!({})));
+        assert_eq!(subs[2].body, SubBody::Bytes(vec![1, 2, 3]));
+        assert_eq!(
+            subs[2]
+                .headers
+                .get("Content-Disposition")
+                .map(String::as_str),
+            Some("attachment; filename*=UTF-8''a%20b.png")
+        );
+        let b = batch(&subs);
+        assert_eq!(b.request.path, "/batch");
+        assert_eq!(parse_batch_request(b.request.body_bytes()).unwrap(), subs);
+        assert_eq!(
+            subs[2].body_and_type(),
+            (vec![1, 2, 3], Some(OCTET_STREAM.into()))
+        );
+        // Signed requests lose their auth headers as subrequests.
+        let signer = RequestSigner::blind15(&Ed25519KeyPair::from_seed(&[1; 32]), &server());
+        let signed = rooms().signed(&signer, 1, &[0; 16]);
+        assert!(signed.request.is_signed());
+        assert!(signed.request.to_subrequest().headers.is_empty());
+
+        // Server-side rules.
+        for bad in [
+            &br#"{}"#[..],
+            br#"[{"method":"get","path":"/x"}]"#,
+            br#"[{"method":"GET","path":"x"}]"#,
+            br#"[{"method":"POST","path":"/x"}]"#,
+            br#"[{"method":"POST","path":"/x","json":1,"b64":""}]"#,
+            br#"[{"method":"GET","path":"/x","json":1}]"#,
+            br#"[{"method":"PUT","path":"/x","bytes":1}]"#,
+            br#"[{"method":"GET","path":"/x","headers":{"a":1}}]"#,
+            br#"[1]"#,
+        ] {
+            assert!(
+                parse_batch_request(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let lenient =
+            parse_batch_request(br#"[{"method":"POST","path":"/x","b64":"!!"}]"#).unwrap();
+        assert_eq!(lenient[0].body, SubBody::Bytes(vec![]));
+
+        // Answers: JSON embedded, bytes base64, 304 empty.
+        let items = vec![
+            BatchItem::new(200, Some(JSON), br#"{"capabilities":["sogs"]}"#),
+            BatchItem::new(200, Some(OCTET_STREAM), &[9, 9]),
+            BatchItem::new(304, None, b""),
+        ];
+        let text = serde_json::to_vec(&items).unwrap();
+        let parsed = b.parse_response(200, &text).unwrap();
+        assert_eq!(parsed, items);
+        assert_eq!(
+            capabilities(&[])
+                .parse_batch_item(&parsed[0])
+                .unwrap()
+                .capabilities,
+            vec!["sogs"]
+        );
+        assert_eq!(
+            download_file(&room(), 1)
+                .parse_batch_item(&parsed[1])
+                .unwrap(),
+            vec![9, 9]
+        );
+        assert_eq!(
+            inbox(Some(1), None).parse_batch_item(&parsed[2]).unwrap(),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn v4_round_trip() {
+        let signer = RequestSigner::blind15(&Ed25519KeyPair::from_seed(&[2; 32]), &server());
+        let r = add_reaction(&room(), 4, "🎂")
+            .unwrap()
+            .signed(&signer, 1000, &[3; 16]);
+        let parsed = parse_v4_request(&r.request.to_v4()).unwrap();
+        assert_eq!(parsed.method, Method::Put);
+        assert_eq!(parsed.path, r.request.path);
+        assert_eq!(parsed.body, r.request.body);
+        assert_eq!(verify(&parsed), Some(signer.session_id()));
+        let none = parse_v4_request(&rooms().request.to_v4()).unwrap();
+        assert_eq!(none.body, None);
+        for bad in [
+            &b"le"[..],
+            b"l2:{}e",
+            br#"l30:{"method":"GET","endpoint":"x"}e"#,
+            br#"l31:{"method":"get","endpoint":"/x"}e"#,
+            br#"l34:{"method":"GET","endpoint":"/%FF"}e"#,
+            br#"l47:{"method":"GET","endpoint":"/x","headers":[1]}e"#,
+        ] {
+            assert!(
+                parse_v4_request(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // Replies.
+        let reply = session_onion::encode_v4_response(
+            201,
+            &Map::new(),
+            br#"{"id":3,"posted_at":1.0,"expires_at":2.0,"sender":"15aa","recipient":"15bb"}"#,
+        );
+        let id: Blinded15Id = format!("15{}", "ab".repeat(32)).parse().unwrap();
+        assert_eq!(
+            send_inbox(&id, "AA==")
+                .parse_v4_response(&reply)
+                .unwrap()
+                .id,
+            3
+        );
+        assert!(matches!(
+            rooms().parse_v4_response(b"x"),
+            Err(Error::MalformedV4(_))
+        ));
+    }
+
+    #[test]
+    fn inbox_dm_round_trip() {
+        let mut rng = ChaCha20Rng::seed_from_u64(SEED);
+        let alice = Ed25519KeyPair::generate(&mut rng);
+        let bob = Ed25519KeyPair::generate(&mut rng);
+        let a15 = alice.blind15(&server()).blinded_id();
+        let b15 = bob.blind15(&server()).blinded_id();
+        let ct = session_protocol::encode_for_community_inbox(
+            &mut rng,
+            &alice,
+            &server(),
+            &BlindedId::Blinded15(b15),
+            &text("psst"),
+        )
+        .unwrap();
+        let send = send_inbox(&b15, &ct);
+        assert_eq!(send.request.path, format!("/inbox/{b15}"));
+        let dm = DirectMessage {
+            id: 1,
+            posted_at: 1.0,
+            expires_at: 2.0,
+            sender: a15.to_string(),
+            recipient: b15.to_string(),
+            message: ct,
+        };
+        let (content, from) = dm.decode(&bob, &server()).unwrap();
+        assert_eq!((content, from), (text("psst"), alice.account_id()));
+        // The sender reads it back from the outbox.
+        assert!(dm.decode(&alice, &server()).is_ok());
+        let wrong = DirectMessage {
+            sender: bob.account_id().to_string(),
+            ..dm
+        };
+        assert_eq!(wrong.decode(&bob, &server()), Err(Error::InvalidPrefix));
+    }
+
+    #[test]
+    fn file_urls() {
+        let base: BaseUrl = "http://127.0.0.2:8080".parse().unwrap();
+        let u = file_url(&base, &room(), 42);
+        assert_eq!(u, "http://127.0.0.2:8080/room/lounge/file/42");
+        assert_eq!(file_id_from_url(&u), Some(42));
+        assert_eq!(file_id_from_url("http://h/room/x/files/42"), None);
+        assert_eq!(file_id_from_url("http://h/room/x/file/4x"), None);
+        assert_eq!(
+            upload_file(&room(), vec![], None)
+                .request
+                .header("content-type"),
+            Some(OCTET_STREAM)
+        );
+    }
+}
