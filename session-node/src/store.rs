@@ -1,0 +1,454 @@
+//! SQLite storage, one database per node (`storage.db`, WAL, `synchronous=NORMAL`): messages,
+//! and tombstones of deleted messages until their original expiry (`local-network.md` §4).
+//!
+//! Every call is synchronous; the node runs them on tokio's blocking pool.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+use session_swarm::namespace::Namespace;
+use session_swarm::server::{RetrieveBudget, StoredMessage};
+use session_swarm::{NamespaceSelector, SwarmPubkey};
+
+use crate::error::Result;
+
+/// Messages merged per catch-up answer (bounds one sync).
+pub(crate) const MAX_SYNC_ROWS: usize = 100_000;
+
+/// A tombstone: a deleted message's hash, account, namespace and original expiry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Tombstone {
+    pub(crate) hash: String,
+    pub(crate) owner: String,
+    pub(crate) namespace: i16,
+    pub(crate) expiry: u64,
+}
+
+/// A message with its owner, as exchanged by catch-up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SyncMessage {
+    pub(crate) hash: String,
+    pub(crate) owner: String,
+    pub(crate) namespace: i16,
+    pub(crate) timestamp: u64,
+    pub(crate) expiry: u64,
+    /// base64
+    pub(crate) data: String,
+}
+
+/// The node's database.
+#[derive(Debug)]
+pub(crate) struct Store {
+    conn: Mutex<Connection>,
+}
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl Store {
+    pub(crate) fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.execute_batch(
+            "CREATE TABLE IF NOT EXISTS messages (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                hash TEXT NOT NULL UNIQUE,
+                owner TEXT NOT NULL,
+                namespace INTEGER NOT NULL,
+                timestamp INTEGER NOT NULL,
+                expiry INTEGER NOT NULL,
+                data BLOB NOT NULL);
+             CREATE INDEX IF NOT EXISTS messages_owner ON messages(owner, namespace, id);
+             CREATE INDEX IF NOT EXISTS messages_expiry ON messages(expiry);
+             CREATE TABLE IF NOT EXISTS tombstones (
+                hash TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                namespace INTEGER NOT NULL,
+                expiry INTEGER NOT NULL);",
+        )?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Stores a message (spec §5.7 store): a public outbox keeps only this message; an existing
+    /// hash gets the later of the two expiries. Returns the stored expiry and whether the hash
+    /// was already there. A client store lifts a tombstone of the same hash.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn store(
+        &self,
+        owner: &SwarmPubkey,
+        ns: Namespace,
+        hash: &str,
+        timestamp: u64,
+        expiry: u64,
+        data: &[u8],
+    ) -> Result<(u64, bool)> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let owner = owner.to_hex();
+        if ns.public_outbox() {
+            tx.execute(
+                "INSERT OR REPLACE INTO tombstones (hash, owner, namespace, expiry)
+                 SELECT hash, owner, namespace, expiry FROM messages
+                 WHERE owner = ?1 AND namespace = ?2 AND hash != ?3",
+                params![owner, ns.get(), hash],
+            )?;
+            tx.execute(
+                "DELETE FROM messages WHERE owner = ?1 AND namespace = ?2 AND hash != ?3",
+                params![owner, ns.get(), hash],
+            )?;
+        }
+        tx.execute("DELETE FROM tombstones WHERE hash = ?1", params![hash])?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT expiry FROM messages WHERE hash = ?1",
+                params![hash],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let result = match existing {
+            Some(old) if u(old) >= expiry => (u(old), true),
+            Some(_) => {
+                tx.execute(
+                    "UPDATE messages SET expiry = ?2 WHERE hash = ?1",
+                    params![hash, i(expiry)],
+                )?;
+                (expiry, true)
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![hash, owner, ns.get(), i(timestamp), i(expiry), data],
+                )?;
+                (expiry, false)
+            }
+        };
+        tx.commit()?;
+        Ok(result)
+    }
+
+    /// Messages of `owner` in `ns` stored after `last_hash` (from the start when unknown), not
+    /// expired, within `budget`; and whether more remain.
+    pub(crate) fn retrieve(
+        &self,
+        owner: &SwarmPubkey,
+        ns: Namespace,
+        last_hash: Option<&str>,
+        mut budget: RetrieveBudget,
+        now_ms: u64,
+    ) -> Result<(Vec<StoredMessage>, bool)> {
+        let conn = self.lock();
+        let owner = owner.to_hex();
+        let after: i64 = match last_hash {
+            None => 0,
+            Some(h) => conn
+                .query_row(
+                    "SELECT id FROM messages WHERE hash = ?1 AND owner = ?2 AND namespace = ?3",
+                    params![h, owner, ns.get()],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0),
+        };
+        let mut stmt = conn.prepare_cached(
+            "SELECT hash, timestamp, expiry, data FROM messages
+             WHERE owner = ?1 AND namespace = ?2 AND id > ?3 AND expiry > ?4 ORDER BY id",
+        )?;
+        let mut rows = stmt.query(params![owner, ns.get(), after, i(now_ms)])?;
+        let mut out = Vec::new();
+        let mut more = false;
+        while let Some(r) = rows.next()? {
+            let hash: String = r.get(0)?;
+            let data: Vec<u8> = r.get(3)?;
+            if !budget.admit(hash.len(), data.len()) {
+                more = true;
+                break;
+            }
+            out.push(StoredMessage {
+                hash,
+                namespace: ns,
+                timestamp: u(r.get(1)?),
+                expiry: u(r.get(2)?),
+                data,
+            });
+        }
+        Ok((out, more))
+    }
+
+    /// Deletes the given hashes of `owner` (any namespace), leaving tombstones; returns the
+    /// deleted hashes.
+    pub(crate) fn delete(&self, owner: &SwarmPubkey, hashes: &[String]) -> Result<Vec<String>> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let owner = owner.to_hex();
+        let mut deleted = Vec::new();
+        for h in hashes {
+            let row: Option<(i16, i64)> = tx
+                .query_row(
+                    "SELECT namespace, expiry FROM messages WHERE hash = ?1 AND owner = ?2",
+                    params![h, owner],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((ns, expiry)) = row {
+                tx.execute("DELETE FROM messages WHERE hash = ?1", params![h])?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO tombstones (hash, owner, namespace, expiry)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![h, owner, ns, expiry],
+                )?;
+                deleted.push(h.clone());
+            }
+        }
+        tx.commit()?;
+        Ok(deleted)
+    }
+
+    /// Deletes `owner`'s messages in `sel` (with `timestamp <= before` when given), leaving
+    /// tombstones; returns the deleted (namespace, hash) pairs.
+    pub(crate) fn delete_matching(
+        &self,
+        owner: &SwarmPubkey,
+        sel: NamespaceSelector,
+        before: Option<u64>,
+    ) -> Result<Vec<(Namespace, String)>> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let owner = owner.to_hex();
+        let (ns_all, ns) = match sel {
+            NamespaceSelector::One(ns) => (false, ns.get()),
+            _ => (true, 0),
+        };
+        let before = i(before.unwrap_or(u64::MAX >> 1));
+        let rows: Vec<(i16, String, i64)> = {
+            let mut stmt = tx.prepare(
+                "SELECT namespace, hash, expiry FROM messages
+                 WHERE owner = ?1 AND (?2 OR namespace = ?3) AND timestamp <= ?4",
+            )?;
+            stmt.query_map(params![owner, ns_all, ns, before], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        for (ns, h, expiry) in &rows {
+            tx.execute("DELETE FROM messages WHERE hash = ?1", params![h])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO tombstones (hash, owner, namespace, expiry)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![h, owner, ns, expiry],
+            )?;
+        }
+        tx.commit()?;
+        Ok(rows
+            .into_iter()
+            .map(|(ns, h, _)| (Namespace::new(ns), h))
+            .collect())
+    }
+
+    /// Shortens every message of `owner` in `sel` whose expiry is later than `expiry`;
+    /// returns the updated (namespace, hash) pairs.
+    pub(crate) fn expire_all(
+        &self,
+        owner: &SwarmPubkey,
+        sel: NamespaceSelector,
+        expiry: u64,
+    ) -> Result<Vec<(Namespace, String)>> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let owner = owner.to_hex();
+        let (ns_all, ns) = match sel {
+            NamespaceSelector::One(ns) => (false, ns.get()),
+            _ => (true, 0),
+        };
+        let rows: Vec<(i16, String)> = {
+            let mut stmt = tx.prepare(
+                "SELECT namespace, hash FROM messages
+                 WHERE owner = ?1 AND (?2 OR namespace = ?3) AND expiry > ?4",
+            )?;
+            stmt.query_map(params![owner, ns_all, ns, i(expiry)], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        tx.execute(
+            "UPDATE messages SET expiry = ?4 WHERE owner = ?1 AND (?2 OR namespace = ?3) AND expiry > ?4",
+            params![owner, ns_all, ns, i(expiry)],
+        )?;
+        tx.commit()?;
+        Ok(rows
+            .into_iter()
+            .map(|(ns, h)| (Namespace::new(ns), h))
+            .collect())
+    }
+
+    /// The expiries of `owner`'s messages among `hashes`.
+    pub(crate) fn expiries(
+        &self,
+        owner: &SwarmPubkey,
+        hashes: &[String],
+    ) -> Result<Vec<(String, u64)>> {
+        let conn = self.lock();
+        let owner = owner.to_hex();
+        let mut stmt =
+            conn.prepare_cached("SELECT expiry FROM messages WHERE hash = ?1 AND owner = ?2")?;
+        let mut out = Vec::new();
+        for h in hashes {
+            if let Some(e) = stmt
+                .query_row(params![h, owner], |r| r.get::<_, i64>(0))
+                .optional()?
+            {
+                out.push((h.clone(), u(e)));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sets one message's expiry.
+    pub(crate) fn set_expiry(&self, hash: &str, expiry: u64) -> Result<()> {
+        self.lock().execute(
+            "UPDATE messages SET expiry = ?2 WHERE hash = ?1",
+            params![hash, i(expiry)],
+        )?;
+        Ok(())
+    }
+
+    /// Drops expired messages and tombstones; returns how many messages went.
+    pub(crate) fn prune(&self, now_ms: u64) -> Result<usize> {
+        let conn = self.lock();
+        let n = conn.execute(
+            "DELETE FROM messages WHERE expiry <= ?1",
+            params![i(now_ms)],
+        )?;
+        conn.execute(
+            "DELETE FROM tombstones WHERE expiry <= ?1",
+            params![i(now_ms)],
+        )?;
+        Ok(n)
+    }
+
+    /// Number of stored messages.
+    pub(crate) fn count(&self) -> Result<u64> {
+        let n: i64 = self
+            .lock()
+            .query_row("SELECT COUNT(*) FROM messages", [], |r| r.get(0))?;
+        Ok(u(n))
+    }
+
+    /// Everything held (messages and tombstones, unexpired) whose owner passes `keep`, at most
+    /// [`MAX_SYNC_ROWS`] of each: what a swarm peer sends a catching-up member.
+    pub(crate) fn dump(
+        &self,
+        now_ms: u64,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<(Vec<SyncMessage>, Vec<Tombstone>)> {
+        use base64::Engine as _;
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT hash, owner, namespace, timestamp, expiry, data FROM messages
+             WHERE expiry > ?1 ORDER BY id",
+        )?;
+        let mut rows = stmt.query(params![i(now_ms)])?;
+        let mut msgs = Vec::new();
+        while let Some(r) = rows.next()? {
+            let owner: String = r.get(1)?;
+            if !keep(&owner) {
+                continue;
+            }
+            let data: Vec<u8> = r.get(5)?;
+            msgs.push(SyncMessage {
+                hash: r.get(0)?,
+                owner,
+                namespace: r.get(2)?,
+                timestamp: u(r.get(3)?),
+                expiry: u(r.get(4)?),
+                data: base64::engine::general_purpose::STANDARD.encode(data),
+            });
+            if msgs.len() >= MAX_SYNC_ROWS {
+                break;
+            }
+        }
+        let mut stmt = conn
+            .prepare("SELECT hash, owner, namespace, expiry FROM tombstones WHERE expiry > ?1")?;
+        let mut rows = stmt.query(params![i(now_ms)])?;
+        let mut tombs = Vec::new();
+        while let Some(r) = rows.next()? {
+            let owner: String = r.get(1)?;
+            if !keep(&owner) {
+                continue;
+            }
+            tombs.push(Tombstone {
+                hash: r.get(0)?,
+                owner,
+                namespace: r.get(2)?,
+                expiry: u(r.get(3)?),
+            });
+            if tombs.len() >= MAX_SYNC_ROWS {
+                break;
+            }
+        }
+        Ok((msgs, tombs))
+    }
+
+    /// Merges a peer's dump: tombstones delete and are kept; messages are inserted unless a
+    /// tombstone names them; existing ones get the later expiry. Returns the messages added.
+    pub(crate) fn merge(&self, msgs: &[SyncMessage], tombs: &[Tombstone]) -> Result<usize> {
+        use base64::Engine as _;
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        for t in tombs {
+            tx.execute("DELETE FROM messages WHERE hash = ?1", params![t.hash])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO tombstones (hash, owner, namespace, expiry)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![t.hash, t.owner, t.namespace, i(t.expiry)],
+            )?;
+        }
+        let mut added = 0;
+        for m in msgs {
+            let Ok(data) = base64::engine::general_purpose::STANDARD.decode(&m.data) else {
+                continue;
+            };
+            let tomb: Option<i64> = tx
+                .query_row(
+                    "SELECT 1 FROM tombstones WHERE hash = ?1",
+                    params![m.hash],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if tomb.is_some() {
+                continue;
+            }
+            added += tx.execute(
+                "INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(hash) DO UPDATE SET expiry = MAX(expiry, excluded.expiry)
+                 WHERE excluded.expiry > expiry",
+                params![
+                    m.hash,
+                    m.owner,
+                    m.namespace,
+                    i(m.timestamp),
+                    i(m.expiry),
+                    data
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+}
