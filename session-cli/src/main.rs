@@ -35,6 +35,10 @@ enum Command {
     Rpc(cmd::swarm::RpcArgs),
     /// Time the core operations (like `openssl speed`; names as in `refbench`).
     Bench(cmd::bench::BenchArgs),
+    /// A whole Session network on loopback (`session testnet up`).
+    Testnet(cmd::testnet::TestnetArgs),
+    /// Run one service node (`session node run --config FILE`).
+    Node(cmd::node::NodeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +67,8 @@ fn main() -> ExitCode {
         Command::Swarm(args) => cmd::swarm::run_swarm(args),
         Command::Rpc(args) => cmd::swarm::run_rpc(args),
         Command::Bench(args) => cmd::bench::run(args),
+        Command::Testnet(args) => cmd::testnet::run(args),
+        Command::Node(args) => cmd::node::run(args),
     };
     match result {
         Ok(code) => code,
