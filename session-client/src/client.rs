@@ -172,6 +172,7 @@ impl ClientBuilder {
                 node_tls,
                 transport: Transport::new(self.connect_timeout, self.request_timeout),
                 state: Mutex::new(State {
+                    stats: ClientStats::default(),
                     pool: NodePool::new(self.pool_config),
                     last_hash: self.last_hashes,
                     seen: HashMap::new(),
@@ -185,7 +186,28 @@ impl ClientBuilder {
     }
 }
 
+/// Counters of what the client did (for monitoring and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientStats {
+    /// Onion requests sent (every attempt).
+    pub onion_requests: u64,
+    /// Onion requests answered successfully.
+    pub successes: u64,
+    /// Guards that could not be reached (connection refused, reset, TLS failure, timeout).
+    pub unreachable_guards: u64,
+    /// Path failures reported to the pool (a relay failed, timed out or was not found).
+    pub path_failures: u64,
+    /// Destinations that could not be reached through the path.
+    pub unreachable_destinations: u64,
+    /// 421 answers followed.
+    pub wrong_swarm: u64,
+    /// Node lists fetched from a seed.
+    pub seed_fetches: u64,
+}
+
 struct State {
+    stats: ClientStats,
     pool: NodePool,
     last_hash: HashMap<Ed25519PublicKey, String>,
     /// Hashes already returned, with their expiry (pruned once expired).
@@ -309,6 +331,12 @@ impl Client {
             .collect()
     }
 
+    /// What the client did so far.
+    #[must_use]
+    pub fn stats(&self) -> ClientStats {
+        self.state().stats
+    }
+
     /// The number of nodes in the pool.
     #[must_use]
     pub fn pool_size(&self) -> usize {
@@ -379,9 +407,10 @@ impl Client {
             match result {
                 Ok(nodes) => {
                     let n = nodes.len();
-                    self.state()
-                        .pool
-                        .apply_seed_answer(nodes, now_ms(), &mut OsRng)?;
+                    let mut state = self.state();
+                    state.stats.seed_fetches += 1;
+                    state.pool.apply_seed_answer(nodes, now_ms(), &mut OsRng)?;
+                    drop(state);
                     tracing::debug!(nodes = n, seed = seed.url(), "pool bootstrapped");
                     return Ok(());
                 }
@@ -609,6 +638,7 @@ impl Client {
                 attempt,
                 "onion request"
             );
+            self.state().stats.onion_requests += 1;
             let sent = self
                 .inner
                 .transport
@@ -624,7 +654,10 @@ impl Client {
                 Err(e) => {
                     tracing::debug!(error = %e, "guard unreachable");
                     self.inner.transport.forget(node_addr(&guard));
-                    self.state().pool.on_node_unreachable(guard.ed25519_pk());
+                    let mut state = self.state();
+                    state.stats.unreachable_guards += 1;
+                    state.pool.on_node_unreachable(guard.ed25519_pk());
+                    drop(state);
                     last = Some(Error::Transport(e));
                     continue;
                 }
@@ -632,7 +665,10 @@ impl Client {
             let status = response.status;
             let error = match pending.decrypt_response(status, &response.body) {
                 Ok(r) => {
-                    self.state().pool.on_success(path_id);
+                    let mut state = self.state();
+                    state.stats.successes += 1;
+                    state.pool.on_success(path_id);
+                    drop(state);
                     return Ok(Routed {
                         node: dest,
                         path: path_keys,
@@ -659,13 +695,17 @@ impl Client {
                         (Some(body), Some(a)) => {
                             wrong_swarm += 1;
                             let answer = session_swarm::node::parse_swarm_answer(&body).ok();
-                            let action = self.state().pool.on_wrong_swarm(
-                                a,
-                                dest.ed25519_pk(),
-                                answer.as_ref(),
-                                wrong_swarm,
-                                &mut OsRng,
-                            );
+                            let action = {
+                                let mut state = self.state();
+                                state.stats.wrong_swarm += 1;
+                                state.pool.on_wrong_swarm(
+                                    a,
+                                    dest.ed25519_pk(),
+                                    answer.as_ref(),
+                                    wrong_swarm,
+                                    &mut OsRng,
+                                )
+                            };
                             tracing::debug!(?action, "421 wrong swarm");
                             match action {
                                 WrongSwarmAction::RetryOn(n) => destination = Some(n),
@@ -681,7 +721,9 @@ impl Client {
                             // Destination unreachable or failing: another member.
                             if let session_onion::Error::Path(p) = &error {
                                 if p.kind() == PathErrorKind::DestinationUnreachable {
-                                    self.state().pool.on_node_unreachable(dest.ed25519_pk());
+                                    let mut state = self.state();
+                                    state.stats.unreachable_destinations += 1;
+                                    state.pool.on_node_unreachable(dest.ed25519_pk());
                                 }
                             }
                             if fixed.is_some() && account.is_none() {
@@ -698,12 +740,16 @@ impl Client {
                     .await;
                 }
                 _ => {
-                    let outcome = self.state().pool.on_failure(
-                        path_id,
-                        Some(status).filter(|s| *s != 200),
-                        &response.body,
-                        &mut OsRng,
-                    );
+                    let outcome = {
+                        let mut state = self.state();
+                        state.stats.path_failures += 1;
+                        state.pool.on_failure(
+                            path_id,
+                            Some(status).filter(|s| *s != 200),
+                            &response.body,
+                            &mut OsRng,
+                        )
+                    };
                     tracing::debug!(?outcome, "path penalised");
                     let delay = match outcome {
                         FailureOutcome::NoPenalty => return Err(refusal(error)),

@@ -8,7 +8,7 @@ mod network;
 mod tls;
 mod transport;
 
-pub use client::{Client, ClientBuilder, DEFAULT_POLL_INTERVAL, DEFAULT_TTL};
+pub use client::{Client, ClientBuilder, ClientStats, DEFAULT_POLL_INTERVAL, DEFAULT_TTL};
 pub use error::{Error, ErrorKind, Result, TransportError};
 pub use message::{Message, MessageKind, SendReceipt};
 pub use network::{Network, SeedNode, SeedPin, mainnet_seeds};

@@ -2,6 +2,8 @@
 //! valid for its host name. Exercised against a local TLS seed on 127.0.0.1 with its own
 //! certificates, through the same code path as the mainnet pins (never contacting mainnet).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
