@@ -262,6 +262,31 @@ for v in by_kind(swarm, "closest_swarm"):
 for v in by_kind(swarm, "swarm_space"):
     add("swarm_id_parse", v["inputs"]["account_id"])
 
+# --- community --------------------------------------------------------------------------------
+community = load("community")
+for v in by_kind(community, "sogs_auth_verify"):
+    i = v["inputs"]
+    hd = i["headers"]
+    fields = [hd.get(n) for n in ("X-SOGS-Pubkey", "X-SOGS-Timestamp", "X-SOGS-Nonce", "X-SOGS-Signature")]
+    if None in fields:
+        continue
+    rest = fields + [i["method"], i["path"], h(i.get("body", "")).decode("latin-1")]
+    flag = 0 if i["require_blind_keys"] else 1
+    add("community_auth_verify", bytes([flag]) + b"\0".join(x.encode("latin-1") for x in rest))
+for v in by_kind(community, "sogs_message_verify"):
+    i = v["inputs"]
+    msg = {"id": 1, "seqno": 2, "posted": 1.5, "session_id": i["session_id"],
+           "data": base64.b64encode(h(i["data"])).decode(), "signature": base64.b64encode(h(i["signature"])).decode()}
+    add("community_server_answer", bytes([0, 100]) + json.dumps([msg]).encode())
+add("community_server_answer", bytes([3, 1]) + b'{"capabilities":["sogs"],"missing":["x"]}')
+add("community_server_answer", bytes([4, 50]) + b'[{"code":200,"headers":{"content-type":"application/json"},"body":[]},{"code":304,"headers":{},"body":""}]')
+info = b'{"code":200,"headers":{}}'
+add("community_server_answer", bytes([6, 0]) + b"l%d:%s2:[]e" % (len(info), info))
+add("community_join_url", "https://open.example.org/lounge?public_key=" + "a0" * 32)
+add("community_join_url", "http://127.0.0.2:8080/test_room-1?public_key=" + "A0" * 32)
+add("community_v4_request", b"\0" + b'l63:{"endpoint":"/room/test/reaction/7/%F0%9F%8E%82","method":"PUT"}2:{}e')
+add("community_v4_request", b"\1" + b'[{"method":"GET","path":"/capabilities"},{"method":"POST","path":"/x","b64":"AAE="}]')
+
 # --- write ----------------------------------------------------------------------------------
 targets = sorted(f[:-3] for f in os.listdir(os.path.join(HERE, "fuzz_targets")) if f.endswith(".rs"))
 for t in targets:
