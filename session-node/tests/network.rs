@@ -213,3 +213,312 @@ fn seed_json_rpc_stats_and_404() {
         assert_eq!((status, b.as_slice()), (404, &b"GET /nope Not Found"[..]));
     });
 }
+
+#[test]
+fn refusals_get_the_reference_codes() {
+    block_on(async {
+        let carol = user(3);
+        let member = &swarm_of(carol.account_id())[0];
+        let mut c = Conn::to(member).await;
+        // Bad signature.
+        let good = store_req(&carol, 2, b"private");
+        let mut params = good.params().clone();
+        let other = store_req(&user(4), 2, b"private");
+        params.insert("signature".into(), other.params()["signature"].clone());
+        let body = serde_json::json!({"method": "store", "params": params}).to_string();
+        let (status, b) = c.post("/storage_rpc/v1", body).await;
+        assert_eq!(
+            (status, b.as_slice()),
+            (401, &b"store signature verification failed"[..])
+        );
+        // Stale timestamp.
+        let stale = Retrieve::default()
+            .sign(&carol, now_ms() - 120_000)
+            .unwrap();
+        let (status, _, text) = c.rpc(&stale).await;
+        assert_eq!(
+            (status, text.as_str()),
+            (406, "retrieve timestamp too far from current time")
+        );
+        // Unknown method, missing params.
+        let (status, b) = c
+            .post("/storage_rpc/v1", r#"{"method":"frobnicate","params":{}}"#)
+            .await;
+        assert_eq!((status, b.as_slice()), (400, &b"no method frobnicate"[..]));
+        let (status, _) = c.post("/storage_rpc/v1", "not json").await;
+        assert_eq!(status, 400);
+        // Data over 76 800 bytes.
+        let mut params = store_req(&carol, 0, b"x").params().clone();
+        params.insert(
+            "data".into(),
+            base64::Engine::encode(
+                &base64::engine::general_purpose::STANDARD,
+                vec![7u8; 76_801],
+            )
+            .into(),
+        );
+        let body = serde_json::json!({"method": "store", "params": params}).to_string();
+        let (status, b) = c.post("/storage_rpc/v1", body).await;
+        assert_eq!((status, b.as_slice()), (413, &b"Message too large"[..]));
+        // A body over 10 MiB.
+        // (refused by its Content-Length, before the body is read, as the reference does).
+        let head = "POST /storage_rpc/v1 HTTP/1.1\r\nhost: x\r\ncontent-length: 10485761\r\n\r\n";
+        let answer = common::raw_exchange(member, head.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        assert!(answer.ends_with("Request body too large"), "{answer}");
+        // Inside an onion request the destination's refusal is encrypted for the client.
+        let mut c = Conn::to(member).await;
+        let hops: Vec<Hop> = nodes()
+            .iter()
+            .filter(|n| n.swarm_id() != member.swarm_id())
+            .take(3)
+            .map(Hop::from)
+            .collect();
+        let (frame, pending) = OnionRequestBuilder::new(
+            hops,
+            Destination::ServiceNode(Hop::from(member)),
+            br#"{"method":"frobnicate","params":{}}"#.to_vec(),
+        )
+        .build(&mut OsRng)
+        .unwrap();
+        let guard = nodes()
+            .iter()
+            .find(|n| n.swarm_id() != member.swarm_id())
+            .unwrap();
+        let (status, body) = Conn::to(guard).await.post("/onion_req/v2", frame).await;
+        assert_eq!(status, 200);
+        match pending.decrypt_response(status, &body) {
+            Err(session_onion::Error::Destination(e)) => assert_eq!(e.status(), 400),
+            other => panic!("{other:?}"),
+        }
+        // Garbage at the edge.
+        let (status, b) = c.post("/onion_req/v2", b"\x01\x00".to_vec()).await;
+        assert_eq!(status, 400);
+        assert!(String::from_utf8_lossy(&b).starts_with("Error parsing onion request"));
+    });
+}
+
+#[test]
+fn node_to_node_requests_must_be_signed_by_a_listed_node() {
+    block_on(async {
+        let target = &nodes()[1];
+        let mut c = Conn::to(target).await;
+        for path in ["/sn/storage", "/sn/onion_req", "/sn/sync"] {
+            let (status, b) = c.post(path, r#"{"method":"info","params":{}}"#).await;
+            assert_eq!(status, 401, "{path}: {}", String::from_utf8_lossy(&b));
+        }
+        // Correctly signed, but by a key that is not in the node list.
+        let stranger = Ed25519KeyPair::from_seed(&[99; 32]);
+        let body = br#"{"method":"info","params":{}}"#.to_vec();
+        let [pk, ts, sig] = session_swarm::server::sign_peer_request(
+            &stranger,
+            "POST",
+            "/sn/storage",
+            now_ms(),
+            target.ed25519_pk(),
+            &body,
+        );
+        let headers = [
+            ("X-SN-Pubkey", pk),
+            ("X-SN-Timestamp", ts),
+            ("X-SN-Signature", sig),
+        ];
+        let (status, _, _) = c.request("POST", "/sn/storage", &headers, body).await;
+        assert_eq!(status, 401);
+    });
+}
+
+#[test]
+fn unknown_next_node_is_reported() {
+    block_on(async {
+        let n = nodes();
+        let ghost = Hop::from_ed25519(Ed25519KeyPair::from_seed(&[77; 32]).public_key()).unwrap();
+        let path = vec![Hop::from(&n[0]), ghost, Hop::from(&n[1])];
+        let (frame, pending) = OnionRequestBuilder::new(
+            path,
+            Destination::ServiceNode(Hop::from(&n[2])),
+            br#"{"method":"info","params":{}}"#.to_vec(),
+        )
+        .build(&mut OsRng)
+        .unwrap();
+        let (status, body) = Conn::to(&n[0]).await.post("/onion_req/v2", frame).await;
+        assert_eq!(status, 502);
+        assert_eq!(
+            String::from_utf8_lossy(&body),
+            format!("Next node not found: {}", ghost.ed25519())
+        );
+        assert!(pending.decrypt_response(status, &body).is_err());
+    });
+}
+
+#[test]
+fn delete_expire_batch_and_oxend_request() {
+    block_on(async {
+        let dave = user(5);
+        let members = swarm_of(dave.account_id());
+        let mut c = Conn::to(&members[1]).await;
+        let mut hashes = Vec::new();
+        for i in 0..3u8 {
+            let (status, v, text) = c.rpc(&store_req(&dave, 0, &[b'm', i])).await;
+            assert_eq!(status, 200, "{text}");
+            hashes.push(v["hash"].as_str().unwrap().to_owned());
+        }
+        // get_expiries, expire (shorten), expire_all.
+        let req = session_swarm::rpc::get_expiries(&dave, &hashes, now_ms()).unwrap();
+        let (status, _, text) = c.rpc(&req).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            session_swarm::response::parse_get_expiries(text.as_bytes())
+                .unwrap()
+                .len(),
+            3
+        );
+        let soon = now_ms() + 600_000;
+        let req = session_swarm::rpc::expire(
+            &dave,
+            &hashes[..1],
+            &[soon],
+            session_swarm::ExpireMode::Shorten,
+        )
+        .unwrap();
+        let (status, _, text) = c.rpc(&req).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            SwarmResponse::parse(&req, text.as_bytes())
+                .unwrap()
+                .successes()
+                .count(),
+            4,
+            "{text}"
+        );
+        let req = session_swarm::rpc::expire_all(
+            &dave,
+            session_swarm::NamespaceSelector::All,
+            now_ms() + 1_200_000,
+        )
+        .unwrap();
+        let (status, _, text) = c.rpc(&req).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            SwarmResponse::parse(&req, text.as_bytes())
+                .unwrap()
+                .successes()
+                .count(),
+            4,
+            "{text}"
+        );
+        // delete one; it is gone from every member.
+        let req = session_swarm::rpc::delete(&dave, &hashes[..1], true).unwrap();
+        let (status, _, text) = c.rpc(&req).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            SwarmResponse::parse(&req, text.as_bytes())
+                .unwrap()
+                .successes()
+                .count(),
+            4,
+            "{text}"
+        );
+        for m in &members {
+            let (_, _, text) = Conn::to(m).await.rpc(&retrieve_req(&dave, 0)).await;
+            let r = RetrieveResponse::parse(text.as_bytes()).unwrap();
+            let got: Vec<&str> = r.messages.iter().map(|m| m.hash.as_str()).collect();
+            assert!(!got.contains(&hashes[0].as_str()) && got.contains(&hashes[1].as_str()));
+        }
+        // Deleting it again with required → 404.
+        let (status, _, _) = c.rpc(&req).await;
+        assert_eq!(status, 404);
+        // delete_all in a batch next to an info; a sequence stops at the first failure.
+        let del =
+            session_swarm::rpc::delete_all(&dave, session_swarm::NamespaceSelector::All, now_ms())
+                .unwrap();
+        let info = session_swarm::rpc::info();
+        let req = session_swarm::rpc::batch(&[info.clone(), del.clone()]).unwrap();
+        let (status, _, text) = c.rpc(&req).await;
+        assert_eq!(status, 200, "{text}");
+        let results = session_swarm::response::parse_batch(text.as_bytes()).unwrap();
+        assert_eq!(
+            results.iter().map(|r| r.code).collect::<Vec<_>>(),
+            vec![200, 200]
+        );
+        let bad = store_req(&user(6), 2, b"x");
+        let mut bad_params = bad.params().clone();
+        bad_params.insert(
+            "signature".into(),
+            store_req(&user(7), 2, b"x").params()["signature"].clone(),
+        );
+        let body = serde_json::json!({"method": "sequence", "params": {"requests": [
+            {"method": "store", "params": bad_params}, {"method": "info", "params": {}}]}});
+        let (status, b) = c.post("/storage_rpc/v1", body.to_string()).await;
+        assert_eq!(status, 200);
+        let results = session_swarm::response::parse_batch(&b).unwrap();
+        assert_eq!(results.len(), 1);
+        assert!(results[0].code == 401 || results[0].code == 421);
+        // oxend_request get_service_nodes.
+        let req = session_swarm::rpc::oxend_get_service_nodes(
+            &session_swarm::rpc::LIBSESSION_NODE_FIELDS,
+        );
+        let (status, _, text) = c.rpc(&req).await;
+        assert_eq!(status, 200, "{text}");
+        assert_eq!(
+            session_swarm::node::parse_service_nodes(text.as_bytes())
+                .unwrap()
+                .len(),
+            12
+        );
+    });
+}
+
+#[test]
+fn a_thousand_stores_from_twenty_clients() {
+    block_on(async {
+        let mut tasks = tokio::task::JoinSet::new();
+        for client in 0..20u8 {
+            tasks.spawn(async move {
+                let auth = user(100 + client);
+                let members = swarm_of(auth.account_id());
+                let mut conns = Vec::new();
+                for m in &members {
+                    conns.push(Conn::to(m).await);
+                }
+                let mut hashes = Vec::new();
+                for i in 0..50u32 {
+                    let data = format!("client {client} message {i}");
+                    let req = store_req(&auth, 0, data.as_bytes());
+                    let k = i as usize % conns.len();
+                    let (status, v, text) = conns[k].rpc(&req).await;
+                    assert_eq!(status, 200, "{text}");
+                    assert!(
+                        v["swarm"]
+                            .as_object()
+                            .unwrap()
+                            .values()
+                            .all(|e| e.get("failed").is_none()),
+                        "{text}"
+                    );
+                    hashes.push(v["hash"].as_str().unwrap().to_owned());
+                }
+                (auth, hashes)
+            });
+        }
+        let mut all = Vec::new();
+        while let Some(r) = tasks.join_next().await {
+            all.push(r.unwrap());
+        }
+        assert_eq!(all.iter().map(|(_, h)| h.len()).sum::<usize>(), 1000);
+        for (auth, hashes) in &all {
+            for m in swarm_of(auth.account_id()) {
+                let (status, _, text) = Conn::to(&m).await.rpc(&retrieve_req(auth, 0)).await;
+                assert_eq!(status, 200);
+                let r = RetrieveResponse::parse(text.as_bytes()).unwrap();
+                let got: Vec<&str> = r.messages.iter().map(|m| m.hash.as_str()).collect();
+                let unique: std::collections::BTreeSet<&str> = got.iter().copied().collect();
+                assert_eq!(unique.len(), got.len(), "a message twice");
+                let want: std::collections::BTreeSet<&str> =
+                    hashes.iter().map(String::as_str).collect();
+                assert_eq!(unique, want);
+                assert!(!r.more);
+            }
+        }
+    });
+}

@@ -27,6 +27,34 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     d
 }
 
+/// Sends raw bytes over a fresh TLS connection and reads until the server closes or 2 s pass.
+pub async fn raw_exchange(node: &ServiceNode, bytes: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let cfg = session_node::insecure_client_config().unwrap();
+    let tcp = tokio::net::TcpStream::connect((node.ip(), node.https_port()))
+        .await
+        .unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(cfg)
+        .connect(ServerName::IpAddress(node.ip().into()), tcp)
+        .await
+        .unwrap();
+    tls.write_all(bytes).await.unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(std::time::Duration::from_secs(2), tls.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => {
+                out.extend_from_slice(&buf[..n]);
+                if out.windows(4).any(|w| w == b"\r\n\r\n") && out.ends_with(b"too large") {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// One keep-alive HTTPS connection to a node.
 pub struct Conn {
     sender: SendRequest<Full<Bytes>>,
