@@ -664,6 +664,79 @@ impl<T: FromResponse> ApiRequest<T> {
     }
 }
 
+/// A request sent as a direct v4 frame (community.md §5 "Direct frame"), waiting for its reply.
+pub struct PendingDirect {
+    key: session_onion::LayerKey,
+}
+
+impl fmt::Debug for PendingDirect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingDirect")
+            .field("enc_type", &self.key.enc_type())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PendingDirect {
+    /// Decrypts the server's reply (HTTP 200 body) and parses the v4 payload inside.
+    ///
+    /// # Errors
+    /// [`Error::Server`] for a non-200 outer status (the server could not decrypt the frame);
+    /// [`Error::MalformedV4`] when the reply does not decrypt or decode.
+    pub fn open_reply(self, status: u16, body: &[u8]) -> Result<session_onion::V4Response> {
+        check_status(status, body)?;
+        let plain = self
+            .key
+            .decrypt(body)
+            .map_err(|_| Error::MalformedV4("reply does not decrypt"))?;
+        session_onion::parse_v4_response(&plain).map_err(|_| Error::MalformedV4("v4 response"))
+    }
+}
+
+impl Request {
+    /// The request as a direct v4 frame for `POST <base URL>/oxen/v4/lsrpc` (community.md §5):
+    /// `LE32(len) ‖ blob ‖ {"ephemeral_key", "enc_type"}`, the blob being [`Request::to_v4`]
+    /// encrypted to the server's X25519 key with a fresh ephemeral key. Send it with
+    /// `Content-Type: application/octet-stream`; open the answer with
+    /// [`PendingDirect::open_reply`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidPoint`] for a degenerate server key.
+    pub fn to_direct_frame(
+        &self,
+        rng: &mut (impl CryptoRng + RngCore),
+        server_pk: &X25519PublicKey,
+        enc_type: session_onion::EncType,
+    ) -> Result<(Vec<u8>, PendingDirect)> {
+        let (ephemeral, key) = session_onion::LayerKey::new_ephemeral(rng, enc_type, server_pk)
+            .map_err(|_| Error::InvalidPoint)?;
+        let blob = key.encrypt(rng, &self.to_v4());
+        let json = serde_json::json!({
+            "ephemeral_key": hex::encode(ephemeral.as_bytes()),
+            "enc_type": enc_type.as_str(),
+        });
+        let frame = session_onion::encode_frame(&blob, json.to_string().as_bytes())
+            .map_err(|_| Error::MalformedV4("request too large"))?;
+        Ok((frame, PendingDirect { key }))
+    }
+}
+
+impl<T: FromResponse> ApiRequest<T> {
+    /// Opens the reply to this request sent as a direct v4 frame and parses the answer.
+    ///
+    /// # Errors
+    /// As [`PendingDirect::open_reply`], then as [`FromResponse::from_response`].
+    pub fn parse_direct_reply(
+        &self,
+        pending: PendingDirect,
+        status: u16,
+        body: &[u8],
+    ) -> Result<T> {
+        let r = pending.open_reply(status, body)?;
+        T::from_response(r.code, &r.body)
+    }
+}
+
 /// One item of a `/batch` or `/sequence` answer.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 pub struct BatchItem {
@@ -2107,6 +2180,37 @@ mod tests {
         );
         assert!(matches!(
             rooms().parse_v4_response(b"x"),
+            Err(Error::MalformedV4(_))
+        ));
+    }
+
+    #[test]
+    fn direct_frame_round_trip() {
+        use session_onion::{EncType, IncomingLayer, NodeKeys};
+        let mut rng = ChaCha20Rng::seed_from_u64(SEED);
+        let server_keys = Ed25519KeyPair::generate(&mut rng);
+        let node = NodeKeys::from_ed25519_keypair(&server_keys);
+        for enc in [EncType::AesGcm, EncType::XChaCha20] {
+            let req = rooms();
+            let (frame, pending) = req
+                .request
+                .to_direct_frame(&mut rng, node.public_key(), enc)
+                .unwrap();
+            let layer = IncomingLayer::parse_frame(&frame).unwrap();
+            let (plain, reply_key) = node.open(&layer).unwrap();
+            let inner = parse_v4_request(&plain).unwrap();
+            assert_eq!((inner.method, inner.path.as_str()), (Method::Get, "/rooms"));
+            let reply = session_onion::encode_v4_response(200, &Map::new(), br#"[{"token":"t"}]"#);
+            let sealed = reply_key.encrypt(&mut rng, &reply);
+            let rooms = req.parse_direct_reply(pending, 200, &sealed).unwrap();
+            assert_eq!(rooms[0].token, "t");
+        }
+        let (_, pending) = rooms()
+            .request
+            .to_direct_frame(&mut rng, node.public_key(), EncType::AesGcm)
+            .unwrap();
+        assert!(matches!(
+            rooms().parse_direct_reply(pending, 200, b"garbage"),
             Err(Error::MalformedV4(_))
         ));
     }
