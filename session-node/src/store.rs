@@ -452,3 +452,125 @@ impl Store {
         Ok(added)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use session_swarm::namespace::{message_hash, retrieve_limits};
+
+    fn open(name: &str) -> Store {
+        let dir =
+            std::env::temp_dir().join(format!("session-node-store-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Store::open(&dir.join("storage.db")).unwrap()
+    }
+
+    fn budget() -> RetrieveBudget {
+        RetrieveBudget::new(retrieve_limits(None, None))
+    }
+
+    const NOW: u64 = 1_700_000_000_000;
+
+    #[test]
+    fn store_once_later_expiry_wins_and_retrieve_after_last_hash() {
+        let s = open("once");
+        let a = SwarmPubkey::from_parts(5, &[1; 32]);
+        let ns = Namespace::DEFAULT;
+        let h1 = message_hash(&a, ns, b"one");
+        let h2 = message_hash(&a, ns, b"two");
+        assert_eq!(
+            s.store(&a, ns, &h1, NOW, NOW + 100_000, b"one").unwrap(),
+            (NOW + 100_000, false)
+        );
+        assert_eq!(
+            s.store(&a, ns, &h1, NOW, NOW + 50_000, b"one").unwrap(),
+            (NOW + 100_000, true)
+        );
+        assert_eq!(
+            s.store(&a, ns, &h1, NOW, NOW + 200_000, b"one").unwrap(),
+            (NOW + 200_000, true)
+        );
+        s.store(&a, ns, &h2, NOW, NOW + 100_000, b"two").unwrap();
+        let (all, more) = s.retrieve(&a, ns, None, budget(), NOW).unwrap();
+        assert_eq!((all.len(), more), (2, false));
+        let (after, _) = s.retrieve(&a, ns, Some(&h1), budget(), NOW).unwrap();
+        assert_eq!(
+            after.iter().map(|m| m.hash.as_str()).collect::<Vec<_>>(),
+            [h2.as_str()]
+        );
+        let (one, more) = s
+            .retrieve(
+                &a,
+                ns,
+                None,
+                RetrieveBudget::new(retrieve_limits(Some(1), None)),
+                NOW,
+            )
+            .unwrap();
+        assert_eq!((one.len(), more), (1, true));
+        // Expired messages are not returned, then pruned.
+        let (none, _) = s.retrieve(&a, ns, None, budget(), NOW + 300_000).unwrap();
+        assert!(none.is_empty());
+        assert_eq!(s.prune(NOW + 300_000).unwrap(), 2);
+        assert_eq!(s.count().unwrap(), 0);
+    }
+
+    #[test]
+    fn public_outbox_keeps_one_and_tombstones_stop_resurrection() {
+        let s = open("outbox");
+        let a = SwarmPubkey::from_parts(3, &[2; 32]);
+        let out = Namespace::new(-21);
+        let h1 = message_hash(&a, out, b"v1");
+        let h2 = message_hash(&a, out, b"v2");
+        s.store(&a, out, &h1, NOW, NOW + 100_000, b"v1").unwrap();
+        s.store(&a, out, &h2, NOW, NOW + 100_000, b"v2").unwrap();
+        let (msgs, _) = s.retrieve(&a, out, None, budget(), NOW).unwrap();
+        assert_eq!(msgs.len(), 1);
+        // A peer still holding v1 cannot bring it back.
+        let (peer_msgs, _) = {
+            let other = open("outbox-peer");
+            other
+                .store(&a, out, &h1, NOW, NOW + 100_000, b"v1")
+                .unwrap();
+            other.dump(NOW, |_| true).unwrap()
+        };
+        assert_eq!(s.merge(&peer_msgs, &[]).unwrap(), 0);
+        assert_eq!(s.count().unwrap(), 1);
+        // Deletes leave tombstones that travel.
+        assert_eq!(
+            s.delete(&a, &[h2.clone(), h1.clone()]).unwrap(),
+            vec![h2.clone()]
+        );
+        let (_, tombs) = s.dump(NOW, |_| true).unwrap();
+        assert_eq!(tombs.len(), 2);
+        let fresh = open("outbox-fresh");
+        fresh
+            .store(&a, out, &h2, NOW, NOW + 100_000, b"v2")
+            .unwrap();
+        fresh.merge(&[], &tombs).unwrap();
+        assert_eq!(fresh.count().unwrap(), 0);
+    }
+
+    #[test]
+    fn delete_before_expire_all_and_expiries() {
+        let s = open("bulk");
+        let a = SwarmPubkey::from_parts(5, &[3; 32]);
+        for (i, ns) in [0i16, 2, 3].into_iter().enumerate() {
+            let ns = Namespace::new(ns);
+            let d = [i as u8];
+            let h = message_hash(&a, ns, &d);
+            s.store(&a, ns, &h, NOW + i as u64, NOW + 100_000, &d)
+                .unwrap();
+        }
+        let all = NamespaceSelector::All;
+        let shortened = s.expire_all(&a, all, NOW + 50_000).unwrap();
+        assert_eq!(shortened.len(), 3);
+        assert!(s.expire_all(&a, all, NOW + 60_000).unwrap().is_empty());
+        let gone = s.delete_matching(&a, all, Some(NOW + 1)).unwrap();
+        assert_eq!(gone.len(), 2);
+        let one = NamespaceSelector::One(Namespace::new(3));
+        assert_eq!(s.delete_matching(&a, one, None).unwrap().len(), 1);
+        assert_eq!(s.count().unwrap(), 0);
+    }
+}

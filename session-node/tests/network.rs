@@ -522,3 +522,67 @@ fn a_thousand_stores_from_twenty_clients() {
         }
     });
 }
+
+/// A plain-HTTP "server" on 127.0.0.1 that opens the onion's last layer with its own X25519 key
+/// and answers with an encrypted v4 reply: the last hop's proxy, end to end.
+#[test]
+fn relay_to_an_http_server() {
+    use http_body_util::{BodyExt as _, Full};
+    use session_onion::{IncomingLayer, NodeKeys, Protocol, ServerDestination};
+    block_on(async {
+        let server_key = Ed25519KeyPair::from_seed(&[55; 32]);
+        let keys = std::sync::Arc::new(NodeKeys::from_ed25519_keypair(&server_key));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let (k, s) = (keys.clone(), seen.clone());
+        let server = tokio::spawn(async move {
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let (k, s) = (k.clone(), s.clone());
+                tokio::spawn(async move {
+                    let svc = hyper::service::service_fn(
+                        move |req: hyper::Request<hyper::body::Incoming>| {
+                            let (k, s) = (k.clone(), s.clone());
+                            async move {
+                                s.lock().unwrap().push(req.uri().path().to_owned());
+                                let body = req.into_body().collect().await.unwrap().to_bytes();
+                                let layer = IncomingLayer::parse_frame(&body).unwrap();
+                                let (_plain, reply_key) = k.open(&layer).unwrap();
+                                let reply = session_onion::encode_v4_response(
+                                    200,
+                                    &serde_json::Map::new(),
+                                    b"hello from the server",
+                                );
+                                let ct = reply_key.encrypt(&mut OsRng, &reply);
+                                Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                                    bytes::Bytes::from(ct),
+                                )))
+                            }
+                        },
+                    );
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(tcp), svc)
+                        .await;
+                });
+            }
+        });
+        let n = nodes();
+        let path: Vec<Hop> = n[4..7].iter().map(Hop::from).collect();
+        let payload = session_onion::HttpRequest::new("GET", "/room/x").to_v4();
+        let dest = ServerDestination::new("127.0.0.1", *keys.public_key())
+            .protocol(Protocol::Http)
+            .port(port);
+        let (frame, pending) = OnionRequestBuilder::new(path, Destination::Server(dest), payload)
+            .build(&mut OsRng)
+            .unwrap();
+        let (status, body) = Conn::to(&n[4]).await.post("/onion_req/v2", frame).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let resp = pending.decrypt_response(status, &body).unwrap();
+        assert_eq!(resp.body, b"hello from the server");
+        assert_eq!(seen.lock().unwrap().as_slice(), ["/oxen/v4/lsrpc"]);
+        // (Targets outside the filter never leave the client: OnionRequestBuilder refuses them;
+        // the node-side filter is session-onion's `NodeKeys::peel`, unit-tested there.)
+        server.abort();
+    });
+}
