@@ -591,11 +591,16 @@ impl RetrieveRequest {
         };
         let limits = retrieve_limits(int("max_count")?, int("max_size")?);
         let timestamp = opt_ms(p, "timestamp")?;
-        let ns_given = p.get("namespace").is_some_and(|v| !v.is_null());
+        if auth.is_signed() && timestamp.is_none() {
+            return Err(missing("timestamp"));
+        }
+        // Since HF 19 every retrieve is authenticated except from the namespaces readable by
+        // anyone (public outboxes, −10 legacy closed groups); auth parameters sent anyway are
+        // checked.
         let signature_mode = p.contains_key("pubkey_ed25519")
             || p.contains_key("signature")
             || p.contains_key("timestamp")
-            || (ns_given && !namespace.retrieve_without_signature() && namespace.get() != 0);
+            || !namespace.retrieve_without_signature();
         Ok(Self {
             auth,
             namespace,
@@ -1747,6 +1752,26 @@ mod tests {
             .check(NOW, false)
             .unwrap_err();
         assert_eq!(e.message(), "retrieve: request signature required");
+        // Namespace 0 too (HF 19); −10 and public outboxes are readable by anyone.
+        for (ns, ok) in [("0", false), ("-10", true), ("-21", true), ("null", false)] {
+            let c = parse_call(
+                format!(
+                    r#"{{"method":"retrieve","params":{{"pubkey":"{}","namespace":{ns}}}}}"#,
+                    auth.account_id()
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+            assert_eq!(
+                ClientRequest::parse(&c).unwrap().check(NOW, false).is_ok(),
+                ok,
+                "{ns}"
+            );
+        }
+        // A signature without its timestamp is a 400.
+        let mut no_ts = call_of(&req);
+        no_ts.params.remove("timestamp");
+        assert_eq!(ClientRequest::parse(&no_ts).unwrap_err().status(), 400);
     }
 
     #[test]
