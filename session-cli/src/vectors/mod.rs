@@ -2,8 +2,10 @@
 //!
 //! The file format is `vectors/README.md`. This module loads and validates files, decodes
 //! inputs, compares outputs and reports; the per-area modules (`identity`, `protocol`,
-//! `onion`, `swarm`) map each kind onto the public API of its crate.
+//! `onion`, `swarm`, `config`, `community`) map each kind onto the public API of its crate.
 
+mod community;
+mod config;
 mod identity;
 mod onion;
 mod protocol;
@@ -317,6 +319,8 @@ fn execute(v: &Vector) -> Option<OpResult> {
         .or_else(|| protocol::run(&v.kind, inputs))
         .or_else(|| onion::run(&v.kind, inputs))
         .or_else(|| swarm::run(&v.kind, inputs))
+        .or_else(|| config::run(&v.kind, inputs))
+        .or_else(|| community::run(&v.kind, inputs))
 }
 
 /// Whether a produced value equals an expected one: JSON equality, except that an integer may

@@ -1,0 +1,155 @@
+//! groups::Keys (namespace 12, spec §8.7): the group encryption keys, read from key messages
+//! (`protocol.md` §3.2, decoded by `session-protocol`), and the admin's rekey.
+//!
+//! Only what the spec pins is here: reading rekey messages, expiry of superseded keys, the
+//! newest-first key list for Info/Members, and writing a rekey message. Supplemental key
+//! messages and the Keys config's own dump are not covered (no vectors, spec §8.7).
+
+use std::collections::BTreeMap;
+
+use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
+use session_protocol::{KeyReader, group_rekey, read_group_key_message};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Keys superseded longer ago than this (60 days) are dropped (`KEY_EXPIRY`).
+pub const KEY_EXPIRY_MS: i64 = 60 * 86_400_000;
+
+#[derive(Clone)]
+struct KeyEntry {
+    key: Zeroizing<[u8; 32]>,
+    timestamp_ms: i64,
+}
+
+/// The keys of one group.
+///
+/// ```
+/// use session_config::groups::Keys;
+/// use session_identity::Ed25519KeyPair;
+/// let group = Ed25519KeyPair::from_seed(&[5; 32]);
+/// let alice = Ed25519KeyPair::from_seed(&[6; 32]);
+/// let mut admin = Keys::new(&group.public_key(), Some(&group));
+/// let message = admin.rekey(&[alice.account_id()], 1_000)?;
+///
+/// let mut member = Keys::new(&group.public_key(), None);
+/// assert!(member.load_key_message(&message, 1_000, Some(&alice))?);
+/// assert_eq!(member.group_keys(2_000), admin.group_keys(2_000));
+/// # Ok::<(), session_config::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Keys {
+    public_key: Ed25519PublicKey,
+    admin_seed: Option<Zeroizing<[u8; 32]>>,
+    keys: BTreeMap<u64, KeyEntry>,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("public_key", &self.public_key)
+            .field("admin", &self.admin_seed.is_some())
+            .field("generations", &self.keys.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Keys {
+    /// The keys of the group `public_key`; `admin` is the group's key pair for admins.
+    #[must_use]
+    pub fn new(public_key: &Ed25519PublicKey, admin: Option<&Ed25519KeyPair>) -> Self {
+        Self {
+            public_key: *public_key,
+            admin_seed: admin.map(|kp| Zeroizing::new(*kp.seed())),
+            keys: BTreeMap::new(),
+        }
+    }
+
+    /// Reads a key message stored at `timestamp_ms` (verifying the group signature); an admin
+    /// opens it with the group seed, a member with `member`, their own key pair. Returns
+    /// whether a new key was learned.
+    ///
+    /// # Errors
+    /// [`Error::NotAdmin`] with neither the group seed nor a member key pair; the
+    /// encryption-layer error when the message is malformed, not signed by the group, or has
+    /// no entry for us.
+    pub fn load_key_message(
+        &mut self,
+        message: &[u8],
+        timestamp_ms: i64,
+        member: Option<&Ed25519KeyPair>,
+    ) -> Result<bool> {
+        let reader = match (&self.admin_seed, member) {
+            (Some(seed), _) => KeyReader::Admin(seed),
+            (None, Some(kp)) => KeyReader::Member(kp),
+            (None, None) => return Err(Error::NotAdmin),
+        };
+        let got = read_group_key_message(message, &self.public_key, reader)?;
+        let new = !self.keys.contains_key(&got.generation);
+        self.keys.entry(got.generation).or_insert(KeyEntry {
+            key: Zeroizing::new(*got.key.as_bytes()),
+            timestamp_ms,
+        });
+        Ok(new)
+    }
+
+    /// The newest generation, if any key is known.
+    #[must_use]
+    pub fn current_generation(&self) -> Option<u64> {
+        self.keys.keys().next_back().copied()
+    }
+
+    /// The usable keys at `now_ms`, newest generation first (the first encrypts, all are tried
+    /// to decrypt): a key superseded more than 60 days before `now_ms` is left out.
+    #[must_use]
+    pub fn group_keys(&self, now_ms: i64) -> Vec<[u8; 32]> {
+        let mut out = Vec::new();
+        let mut superseded_at: Option<i64> = None;
+        for entry in self.keys.values().rev() {
+            let expired = superseded_at.is_some_and(|t| t.saturating_add(KEY_EXPIRY_MS) < now_ms);
+            if !expired {
+                out.push(*entry.key);
+            }
+            superseded_at = Some(entry.timestamp_ms);
+        }
+        out
+    }
+
+    /// Admins: derives the next generation's key for `members` (all of them, admins included,
+    /// in the member list's order) and returns the signed key message to store in namespace
+    /// 12. Give the new [`Keys::group_keys`] to Info and Members afterwards
+    /// ([`crate::ConfigBase::set_group_keys`]) so that they are re-encrypted and pushed.
+    ///
+    /// # Errors
+    /// [`Error::NotAdmin`] without the group seed.
+    pub fn rekey(&mut self, members: &[AccountId], timestamp_ms: i64) -> Result<Vec<u8>> {
+        let seed = self.admin_seed.as_ref().ok_or(Error::NotAdmin)?;
+        let generation = self.current_generation().map_or(0, |g| g.saturating_add(1));
+        let r = group_rekey(seed, members, generation)?;
+        self.keys.insert(
+            generation,
+            KeyEntry {
+                key: Zeroizing::new(*r.group_key.as_bytes()),
+                timestamp_ms,
+            },
+        );
+        Ok(r.key_message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn superseded_keys_expire() {
+        let group = Ed25519KeyPair::from_seed(&[5; 32]);
+        let mut k = Keys::new(&group.public_key(), Some(&group));
+        k.rekey(&[], 0).unwrap();
+        k.rekey(&[], 1_000).unwrap();
+        assert_eq!(k.group_keys(1_000).len(), 2);
+        assert_eq!(k.group_keys(1_000 + KEY_EXPIRY_MS + 1).len(), 1);
+        let member = Keys::new(&group.public_key(), None);
+        assert!(member.group_keys(0).is_empty());
+    }
+}
