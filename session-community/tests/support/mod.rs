@@ -431,6 +431,13 @@ fn route(st: &mut State, user: Option<&SessionId>, method: &str, path: &str, bod
     }
 }
 
+/// A message that exists and is not deleted.
+fn live_message<'a>(messages: &'a mut [Stored], id: &str) -> Option<&'a mut Stored> {
+    messages
+        .iter_mut()
+        .find(|m| m.id.to_string() == id && m.data.is_some())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn room_route(
     room: &mut RoomState,
@@ -509,11 +516,7 @@ fn room_route(
         ("DELETE", ["message", id]) => {
             let Some(u) = user else { return need_user() };
             let seq = room.seq + 1;
-            let Some(m) = room
-                .messages
-                .iter_mut()
-                .find(|m| m.id.to_string() == *id && m.data.is_some())
-            else {
+            let Some(m) = live_message(&mut room.messages, id) else {
                 return text(404, "Not Found");
             };
             if m.session_id != u.to_string() {
@@ -533,11 +536,7 @@ fn room_route(
                 return text(400, "Bad Request");
             }
             let seq = room.seq + 1;
-            let Some(m) = room
-                .messages
-                .iter_mut()
-                .find(|m| m.id.to_string() == *id && m.data.is_some())
-            else {
+            let Some(m) = live_message(&mut room.messages, id) else {
                 return text(404, "Not Found");
             };
             let who = m.reactions.entry((*emoji).to_owned()).or_default();
