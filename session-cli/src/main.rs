@@ -39,6 +39,10 @@ enum Command {
     Testnet(cmd::testnet::TestnetArgs),
     /// Run one service node (`session node run --config FILE`).
     Node(cmd::node::NodeArgs),
+    /// Send a message (text on stdin) through an onion path to an Account ID.
+    Send(cmd::net::SendArgs),
+    /// Fetch this account's messages from its swarm (once, or `--follow`).
+    Poll(cmd::net::PollArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => cmd::bench::run(args),
         Command::Testnet(args) => cmd::testnet::run(args),
         Command::Node(args) => cmd::node::run(args),
+        Command::Send(args) => cmd::net::send(args),
+        Command::Poll(args) => cmd::net::poll(args),
     };
     match result {
         Ok(code) => code,

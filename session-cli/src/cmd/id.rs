@@ -26,6 +26,9 @@ enum IdCommand {
         /// One JSON object: `account_id`, `ed25519_pk`, `x25519_pk`, `mnemonic`, `seed16`.
         #[arg(long)]
         json: bool,
+        /// Also print the Account ID as a QR code the Session apps can scan.
+        #[arg(long, conflicts_with = "json")]
+        qr: bool,
     },
     /// Restore an account from its 13-word recovery phrase read from stdin (or the 32 hex
     /// characters of the recovery QR code).
@@ -43,6 +46,9 @@ enum IdCommand {
         /// 16-byte recovery seed).
         #[arg(long)]
         json: bool,
+        /// Print the Account ID as a QR code the Session apps can scan (and the ID below it).
+        #[arg(long, conflicts_with = "json")]
+        qr: bool,
     },
     /// The blinded ids (15 and 25) of an account on a community server.
     ///
@@ -71,18 +77,27 @@ enum IdCommand {
 
 pub(crate) fn run(args: IdArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        IdCommand::New { json } => {
+        IdCommand::New { json, qr } => {
             let seed = Seed::generate(&mut OsRng);
             print_account(&seed, json);
+            if qr {
+                print!("{}", qr_code(&seed.keypair().account_id().to_string())?);
+            }
         }
         IdCommand::Restore { json } => {
             let seed = restore_from_stdin()?;
             print_account(&seed, json);
         }
-        IdCommand::Show { seed, json } => {
+        IdCommand::Show { seed, json, qr } => {
             let seed = Zeroizing::new(seed);
             let input = parse_seed_input(&seed)?;
-            print_public(&input.keypair, input.recovery.as_ref(), json);
+            if qr {
+                let id = input.keypair.account_id().to_string();
+                print!("{}", qr_code(&id)?);
+                println!("{id}");
+            } else {
+                print_public(&input.keypair, input.recovery.as_ref(), json);
+            }
         }
         IdCommand::Blind {
             server,
@@ -116,7 +131,9 @@ fn restore_from_stdin() -> anyhow::Result<Seed> {
     restore(&phrase)
 }
 
-fn restore(phrase: &str) -> anyhow::Result<Seed> {
+/// Restores a seed from a 13-word phrase (or the 32 hex characters of the recovery QR code),
+/// with friendly errors.
+pub(crate) fn restore(phrase: &str) -> anyhow::Result<Seed> {
     // The recovery QR code carries the 16-byte seed as 32 hex characters (identity.md §1.4).
     let trimmed = phrase.trim();
     if trimmed.len() == 32 && trimmed.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -149,6 +166,44 @@ fn restore(phrase: &str) -> anyhow::Result<Seed> {
         ),
         other => anyhow::anyhow!("invalid recovery phrase: {other}"),
     })
+}
+
+/// `text` as a QR code (error correction M, quiet zone of 2 modules) in Unicode half blocks,
+/// one line per two module rows (`local-network.md` §7). Light modules (and the quiet zone)
+/// are drawn with blocks, dark ones are left as the terminal's background, so the code reads
+/// black on light on a dark terminal, as scanners expect.
+pub(crate) fn qr_code(text: &str) -> anyhow::Result<String> {
+    use qrcode::{Color, EcLevel, QrCode};
+    const QUIET: usize = 2;
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| anyhow::anyhow!("cannot make a QR code: {e}"))?;
+    let width = code.width();
+    let colors = code.to_colors();
+    let size = width + 2 * QUIET;
+    // Light (true) or dark at (x, y) of the bordered code.
+    let light = |x: usize, y: usize| -> bool {
+        if x < QUIET || y < QUIET || x >= width + QUIET || y >= width + QUIET {
+            return true;
+        }
+        colors
+            .get((y - QUIET) * width + (x - QUIET))
+            .is_none_or(|c| *c == Color::Light)
+    };
+    let mut out = String::with_capacity((size + 1) * size.div_ceil(2) * 3);
+    for y in (0..size).step_by(2) {
+        for x in 0..size {
+            let top = light(x, y);
+            let bottom = y + 1 >= size || light(x, y + 1);
+            out.push(match (top, bottom) {
+                (true, true) => '█',
+                (true, false) => '▀',
+                (false, true) => '▄',
+                (false, false) => ' ',
+            });
+        }
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 fn print_account(seed: &Seed, json: bool) {
@@ -251,6 +306,44 @@ fn print_blind_account(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qr_code_shape() {
+        let id = "0586584f2cbedb434506fc7203192c943ae2ee7d19f2607772985a93bf78a0bc26";
+        let qr = qr_code(id).unwrap();
+        let lines: Vec<&str> = qr.lines().collect();
+        // 66 characters at level M: version 4 or 5 (33 or 37 modules, as the digit runs
+        // allow), plus a quiet zone of 2 modules on each side.
+        let code = qrcode::QrCode::with_error_correction_level(id, qrcode::EcLevel::M).unwrap();
+        assert_eq!(code.error_correction_level(), qrcode::EcLevel::M);
+        let w = code.width();
+        assert!(w == 33 || w == 37, "{w}");
+        let size = w + 4;
+        assert_eq!(lines.len(), size.div_ceil(2));
+        assert!(lines.iter().all(|l| l.chars().count() == size));
+        assert!(
+            qr.chars()
+                .all(|c| matches!(c, '█' | '▀' | '▄' | ' ' | '\n'))
+        );
+        assert!(lines[0].chars().all(|c| c == '█'), "quiet zone");
+        // Every module drawn is the qrcode crate's module (light = block, dark = space).
+        let colors = code.to_colors();
+        for (row, line) in lines.iter().enumerate() {
+            for (x, c) in line.chars().enumerate() {
+                for (half, y) in [(0, 2 * row), (1, 2 * row + 1)] {
+                    let light_drawn = match c {
+                        '█' => true,
+                        '▀' => half == 0,
+                        '▄' => half == 1,
+                        _ => false,
+                    };
+                    let inside = (2..w + 2).contains(&x) && (2..w + 2).contains(&y);
+                    let expected = !inside || colors[(y - 2) * w + (x - 2)] == qrcode::Color::Light;
+                    assert_eq!(light_drawn, expected, "module ({x}, {y})");
+                }
+            }
+        }
+    }
 
     #[test]
     fn restore_messages() {

@@ -4,6 +4,7 @@ pub(crate) mod bench;
 pub(crate) mod common;
 pub(crate) mod id;
 pub(crate) mod message;
+pub(crate) mod net;
 pub(crate) mod node;
 pub(crate) mod onion;
 pub(crate) mod swarm;
