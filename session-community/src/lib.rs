@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod encoding;
 mod error;
+pub mod poll;
 pub mod post;
 pub mod url;
 

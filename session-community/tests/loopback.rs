@@ -328,3 +328,78 @@ async fn direct_v4_frames() {
         Err(Error::Server(_))
     ));
 }
+
+#[tokio::test]
+async fn poller_rounds() {
+    use session_community::poll::{Poller, Start};
+    let server = TestServer::start(&["lounge", "other"]).await;
+    let mut rng = ChaCha20Rng::seed_from_u64(SEED + 2);
+    let community: Community = format!(
+        "{}/lounge?public_key={}",
+        server.base_url(),
+        hex::encode(server.x25519.as_bytes())
+    )
+    .parse()
+    .unwrap();
+    let (alice, bob) = (
+        User::new(&mut rng, &community),
+        User::new(&mut rng, &community),
+    );
+    let mut poller = Poller::new(true);
+    poller.add_room(community.room.clone(), Start::Recent);
+    poller.add_room("other".parse().unwrap(), Start::Seqno(0));
+    let post = |rng: &mut ChaCha20Rng, body: &str| {
+        let p = NewPost::new(rng, &alice.signer, &alice.keys, &text(body)).unwrap();
+        api::post_message(&community.room, &p).signed_with_rng(rng, &alice.signer, ts())
+    };
+    for body in ["one", "two"] {
+        let r = post(&mut rng, body);
+        assert_eq!(send(server.addr, &r.request).await.0, 201);
+    }
+    let mut bodies = Vec::new();
+    let mut dms = 0;
+    for round in 0..3 {
+        if round == 1 {
+            let r = post(&mut rng, "three");
+            assert_eq!(send(server.addr, &r.request).await.0, 201);
+            let bob_id = match bob.signer.session_id() {
+                SessionId::Blinded15Id(id) => id,
+                other => panic!("{other:?}"),
+            };
+            let ct = session_protocol::encode_for_community_inbox(
+                &mut rng,
+                &alice.keys,
+                &community.server_x25519,
+                &BlindedId::Blinded15(bob_id),
+                &text("dm"),
+            )
+            .unwrap();
+            let dm = api::send_inbox(&bob_id, &ct).signed_with_rng(&mut rng, &alice.signer, ts());
+            assert_eq!(send(server.addr, &dm.request).await.0, 201);
+        }
+        let r = poller.round();
+        let signed = r
+            .request
+            .clone()
+            .signed_with_rng(&mut rng, &bob.signer, ts());
+        let (s, b) = send(server.addr, &signed.request).await;
+        let out = poller.handle(&r, s, &b).unwrap();
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        for news in &out.rooms {
+            assert!(news.messages.rejected.is_empty());
+            for u in &news.messages.updates {
+                if let MessageUpdate::Post(p) = u {
+                    bodies.push(body_of(&p.content).to_owned());
+                }
+            }
+        }
+        for dm in &out.inbox {
+            let (c, from) = dm.decode(&bob.keys, &community.server_x25519).unwrap();
+            assert_eq!((body_of(&c), from), ("dm", alice.keys.account_id()));
+            dms += 1;
+        }
+    }
+    assert_eq!(bodies, ["one", "two", "three"]);
+    assert_eq!(dms, 1);
+    assert_eq!(poller.seqno(&community.room), Some(3));
+}
