@@ -878,6 +878,18 @@ pub struct Room {
     pub global_moderator: bool,
     /// Caller is a global admin.
     pub global_admin: bool,
+    /// Default read permission (shown to moderators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_read: Option<bool>,
+    /// Default accessible permission (shown to moderators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_accessible: Option<bool>,
+    /// Default write permission (shown to moderators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_write: Option<bool>,
+    /// Default upload permission (shown to moderators).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_upload: Option<bool>,
 }
 
 /// `GET /room/T/pollInfo/<n>` answer.

@@ -544,12 +544,25 @@ pub struct AuthenticatedUser {
     pub signing_key: Ed25519PublicKey,
 }
 
-/// Looks up a header case-insensitively; with several spellings of one name the last wins.
+/// Whether two header names are the same for the server: ASCII case-insensitive, and `_`
+/// equal to `-` (pysogs reads headers CGI-style, upper-cased with `-` mapped to `_`).
+fn same_header(a: &str, b: &str) -> bool {
+    let norm = |c: u8| {
+        if c == b'_' {
+            b'-'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| norm(x) == norm(y))
+}
+
+/// Looks up a header (see [`same_header`]); with several spellings of one name the last wins.
 fn header<'a>(headers: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
     headers
         .iter()
         .rev()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .find(|(k, _)| same_header(k, name))
         .map(|(_, v)| *v)
 }
 
@@ -562,7 +575,8 @@ pub struct ReceivedRequest<'a> {
     pub path_and_query: &'a str,
     /// The body bytes (empty = none).
     pub body: &'a [u8],
-    /// The headers (names case-insensitive; others than `X-SOGS-*` are ignored).
+    /// The headers (names case-insensitive, `_` the same as `-`; others than `X-SOGS-*` are
+    /// ignored).
     pub headers: &'a [(&'a str, &'a str)],
 }
 
@@ -818,7 +832,7 @@ mod tests {
             .map(|(k, v)| (k.to_lowercase(), *v))
             .collect();
         let mut hs: Vec<(&str, &str)> = lower.iter().map(|(k, v)| (k.as_str(), *v)).collect();
-        hs.insert(0, ("X-SOGS-NONCE", "garbage"));
+        hs.insert(0, ("X_SOGS_NONCE", "garbage"));
         let r = verify(&hs, "GET", "/rooms", b"", true, &mut Stateless);
         assert_eq!(r.unwrap().unwrap().session_id, s.session_id());
         hs.retain(|(k, _)| *k != "x-sogs-timestamp" && *k != "x-sogs-pubkey");
