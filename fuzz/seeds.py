@@ -287,6 +287,23 @@ add("community_join_url", "http://127.0.0.2:8080/test_room-1?public_key=" + "A0"
 add("community_v4_request", b"\0" + b'l63:{"endpoint":"/room/test/reaction/7/%F0%9F%8E%82","method":"PUT"}2:{}e')
 add("community_v4_request", b"\1" + b'[{"method":"GET","path":"/capabilities"},{"method":"POST","path":"/x","b64":"AAE="}]')
 
+# --- config -----------------------------------------------------------------------------------
+config = load("config")
+KINDS = ["user_profile", "contacts", "convo_info_volatile", "user_groups", "group_info", "group_members"]
+msgs = [h(v["inputs"]["message"]) for v in by_kind(config, "config_message_parse")]
+msgs += [h(v["expected"]["message"]) for v in by_kind(config, "config_message_build")]
+for m in msgs:
+    add("config_message_parse", bytes([4]) + m)
+    add("config_typed_decode", bytes([len(m) % 6]) + m)
+for v in by_kind(config, "config_message_merge"):
+    add("config_merge", b"\xff".join(h(m) for m in v["inputs"]["messages"]))
+for v in by_kind(config, "config_push"):
+    kind = KINDS.index(v["inputs"]["config_type"])
+    add("config_payload_decode", bytes([kind]) + h(v["expected"]["payload"]))
+    add("config_typed_decode", bytes([kind]) + h(v["expected"]["message"]))
+for v in by_kind(config, "config_payload_decode"):
+    add("config_payload_decode", bytes([0]) + h(v["inputs"]["payload"]))
+
 # --- write ----------------------------------------------------------------------------------
 targets = sorted(f[:-3] for f in os.listdir(os.path.join(HERE, "fuzz_targets")) if f.endswith(".rs"))
 for t in targets:
