@@ -51,10 +51,17 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// A 3-hop path for `dest` avoiding it, varied by `k`.
 fn path_for(nodes: &[ServiceNode], dest: &ServiceNode, k: usize) -> Vec<ServiceNode> {
     let others: Vec<&ServiceNode> = nodes.iter().filter(|n| *n != dest).collect();
-    (0..3).map(|j| others[(k * 3 + j * 4 + j) % others.len()].clone()).collect()
+    (0..3)
+        .map(|j| others[(k * 3 + j * 4 + j) % others.len()].clone())
+        .collect()
 }
 
-async fn onion(conn: &mut Conn, path: &[ServiceNode], dest: &ServiceNode, payload: Vec<u8>) -> Vec<u8> {
+async fn onion(
+    conn: &mut Conn,
+    path: &[ServiceNode],
+    dest: &ServiceNode,
+    payload: Vec<u8>,
+) -> Vec<u8> {
     let (frame, pending) = OnionRequestBuilder::new(
         path.iter().map(Hop::from).collect(),
         Destination::ServiceNode(Hop::from(dest)),
@@ -93,7 +100,9 @@ where
         })
     };
     let start = Instant::now();
-    let tasks: Vec<_> = (0..CLIENTS).map(|c| tokio::spawn(f(c, stop.clone()))).collect();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| tokio::spawn(f(c, stop.clone())))
+        .collect();
     tokio::time::sleep(Duration::from_secs(secs)).await;
     stop.store(true, Ordering::Relaxed);
     let mut lat = Vec::new();
@@ -114,9 +123,14 @@ where
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let secs: u64 = std::env::var("BENCH_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    let secs: u64 = std::env::var("BENCH_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
     let dir = common::temp_dir("bench");
-    let net = Testnet::start(TestnetConfig::new(&dir).nodes(12).swarm_size(4)).await.unwrap();
+    let net = Testnet::start(TestnetConfig::new(&dir).nodes(12).swarm_size(4))
+        .await
+        .unwrap();
     let nodes: Arc<Vec<ServiceNode>> = Arc::new(net.nodes().to_vec());
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = rss_kib();
@@ -132,7 +146,13 @@ async fn main() {
                 let mut lat = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
                     let t = Instant::now();
-                    onion(&mut conn, &path, &dest, br#"{"method":"info","params":{}}"#.to_vec()).await;
+                    onion(
+                        &mut conn,
+                        &path,
+                        &dest,
+                        br#"{"method":"info","params":{}}"#.to_vec(),
+                    )
+                    .await;
                     lat.push(t.elapsed());
                 }
                 lat
@@ -165,10 +185,19 @@ async fn main() {
                     .unsigned(auth.account_id())
                     .unwrap();
                     onion(&mut conn, &path, &dest, store.to_json_string().into_bytes()).await;
-                    let retrieve = Retrieve { max_count: Some(1), ..Default::default() }
-                        .sign(&auth, now_ms())
-                        .unwrap();
-                    onion(&mut conn, &path, &dest, retrieve.to_json_string().into_bytes()).await;
+                    let retrieve = Retrieve {
+                        max_count: Some(1),
+                        ..Default::default()
+                    }
+                    .sign(&auth, now_ms())
+                    .unwrap();
+                    onion(
+                        &mut conn,
+                        &path,
+                        &dest,
+                        retrieve.to_json_string().into_bytes(),
+                    )
+                    .await;
                     lat.push(t.elapsed());
                     i += 1;
                 }
@@ -179,9 +208,14 @@ async fn main() {
     };
 
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!("local network: 12 nodes, swarms of 4, {CLIENTS} concurrent clients, {cpus} CPUs, {secs} s per phase");
+    println!(
+        "local network: 12 nodes, swarms of 4, {CLIENTS} concurrent clients, {cpus} CPUs, {secs} s per phase"
+    );
     println!("RSS idle: {} MiB", idle / 1024);
-    println!("{:<26} {:>10} {:>10} {:>10} {:>14}", "phase", "ops/s", "p50 ms", "p99 ms", "RSS peak MiB");
+    println!(
+        "{:<26} {:>10} {:>10} {:>10} {:>14}",
+        "phase", "ops/s", "p50 ms", "p99 ms", "RSS peak MiB"
+    );
     for p in [&onion_phase, &store_phase] {
         println!(
             "{:<26} {:>10.0} {:>10.2} {:>10.2} {:>14}",
