@@ -33,7 +33,7 @@ use tracing::{Instrument as _, debug, info, info_span, warn};
 
 use crate::error::{Error, Result, io};
 use crate::peer::{PeerClient, PeerFailure};
-use crate::store::{Store, SyncMessage, Tombstone};
+use crate::store::{Store, SyncCursor, SyncPage};
 use crate::view::View;
 use crate::{keys, now_ms, tls};
 
@@ -253,51 +253,64 @@ async fn background(
     }
 }
 
-/// Asks every swarm peer for what it holds of this swarm and merges it. Peers that do not
-/// answer (not started yet, stopped) are skipped.
+/// Catch-up pages read from one peer at most (with [`crate::store::SYNC_PAGE_ROWS`] rows each).
+const MAX_SYNC_PAGES: usize = 10_000;
+
+/// Asks every swarm peer for what it holds of this swarm, page by page, and merges it. Peers
+/// that do not answer (not started yet, stopped) are skipped.
 async fn catch_up(inner: &Arc<Inner>) {
     let peers = inner.view().peers();
     let mut set = JoinSet::new();
     for p in peers {
         let inner = inner.clone();
         set.spawn(async move {
-            let r = inner
-                .peers
-                .post(
-                    Some(&inner.key),
-                    &p,
-                    "/sn/sync",
-                    Bytes::new(),
-                    Duration::from_secs(10),
-                )
-                .await;
-            (p, r)
+            let mut cursor = SyncCursor::default();
+            let mut added = 0usize;
+            for _ in 0..MAX_SYNC_PAGES {
+                let Ok(body) = serde_json::to_vec(&cursor) else {
+                    return;
+                };
+                let r = inner
+                    .peers
+                    .post(
+                        Some(&inner.key),
+                        &p,
+                        "/sn/sync",
+                        Bytes::from(body),
+                        Duration::from_secs(10),
+                    )
+                    .await;
+                let Ok((200, body)) = r else {
+                    debug!(peer = %p.ed25519_pk(), "catch-up: peer did not answer");
+                    return;
+                };
+                let Ok(page) = serde_json::from_slice::<SyncPage>(&body) else {
+                    warn!(peer = %p.ed25519_pk(), "catch-up: malformed answer");
+                    return;
+                };
+                let next = page.next;
+                let store = inner.store.clone();
+                match tokio::task::spawn_blocking(move || {
+                    store.merge(&page.messages, &page.tombstones)
+                })
+                .await
+                {
+                    Ok(Ok(n)) => added += n,
+                    Ok(Err(e)) => {
+                        warn!(error = %e, "catch-up merge failed");
+                        return;
+                    }
+                    Err(_) => return,
+                }
+                match next {
+                    Some(c) => cursor = c,
+                    None => break,
+                }
+            }
+            info!(peer = %p.ed25519_pk(), added, "caught up");
         });
     }
-    while let Some(Ok((peer, r))) = set.join_next().await {
-        let Ok((200, body)) = r else {
-            debug!(peer = %peer.ed25519_pk(), "catch-up: peer did not answer");
-            continue;
-        };
-        let Ok(dump) = serde_json::from_slice::<SyncDump>(&body) else {
-            warn!(peer = %peer.ed25519_pk(), "catch-up: malformed answer");
-            continue;
-        };
-        let store = inner.store.clone();
-        match tokio::task::spawn_blocking(move || store.merge(&dump.messages, &dump.tombstones))
-            .await
-        {
-            Ok(Ok(n)) => info!(peer = %peer.ed25519_pk(), added = n, "caught up"),
-            Ok(Err(e)) => warn!(error = %e, "catch-up merge failed"),
-            Err(_) => {}
-        }
-    }
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct SyncDump {
-    messages: Vec<SyncMessage>,
-    tombstones: Vec<Tombstone>,
+    while set.join_next().await.is_some() {}
 }
 
 async fn serve(
@@ -537,44 +550,48 @@ async fn route(
                     };
                     answer_response(status, &answer)
                 }
-                _ => sync_answer(inner, &view, &sender).await,
+                _ => sync_answer(inner, &view, &sender, &body).await,
             }
         }
         _ => text(404, format!("{method} {path} Not Found")),
     }
 }
 
-/// What this node holds of the sender's swarm (messages and tombstones).
+/// One page of what this node holds of the sender's swarm (messages and tombstones); the
+/// body is the [`SyncCursor`] to resume from (empty: from the start).
 async fn sync_answer(
     inner: &Arc<Inner>,
     view: &Arc<View>,
     sender: &Ed25519PublicKey,
+    body: &[u8],
 ) -> Response<Full<Bytes>> {
     let Some(swarm) = view.node(sender).map(ServiceNode::swarm_id) else {
         return text(401, "Unauthorized node request: unknown sender");
     };
+    let cursor = if body.is_empty() {
+        SyncCursor::default()
+    } else {
+        match serde_json::from_slice::<SyncCursor>(body) {
+            Ok(c) => c,
+            Err(_) => return text(400, "Invalid sync cursor"),
+        }
+    };
     let store = inner.store.clone();
     let view = view.clone();
     let now = now_ms();
-    let dump = tokio::task::spawn_blocking(move || {
-        store.dump(now, |owner| {
+    let page = tokio::task::spawn_blocking(move || {
+        store.dump_page(now, cursor, |owner| {
             owner.parse().is_ok_and(|pk| view.swarm_of(&pk).0 == swarm)
         })
     })
     .await;
-    match dump {
-        Ok(Ok((messages, tombstones))) => match serde_json::to_vec(&SyncDump {
-            messages,
-            tombstones,
-        }) {
-            Ok(b) => {
-                let mut r = Response::new(Full::new(Bytes::from(b)));
-                r.headers_mut()
-                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-                r
-            }
-            Err(_) => text(500, "Internal error"),
-        },
+    match page.map(|p| p.map(|p| serde_json::to_vec(&p))) {
+        Ok(Ok(Ok(b))) => {
+            let mut r = Response::new(Full::new(Bytes::from(b)));
+            r.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r
+        }
         _ => text(500, "Internal error"),
     }
 }

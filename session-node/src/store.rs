@@ -13,8 +13,27 @@ use session_swarm::{NamespaceSelector, SwarmPubkey};
 
 use crate::error::Result;
 
-/// Messages merged per catch-up answer (bounds one sync).
-pub(crate) const MAX_SYNC_ROWS: usize = 100_000;
+/// Rows (messages or tombstones) per catch-up page.
+pub(crate) const SYNC_PAGE_ROWS: usize = 5_000;
+/// Approximate data bytes (base64) per catch-up page.
+pub(crate) const SYNC_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Where a catch-up resumes: after these row ids.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SyncCursor {
+    pub(crate) message_after: i64,
+    pub(crate) messages_done: bool,
+    pub(crate) tombstone_after: i64,
+}
+
+/// One page of a catch-up answer.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct SyncPage {
+    pub(crate) messages: Vec<SyncMessage>,
+    pub(crate) tombstones: Vec<Tombstone>,
+    /// Where the next page starts; `None` after the last one.
+    pub(crate) next: Option<SyncCursor>,
+}
 
 /// A tombstone: a deleted message's hash, account, namespace and original expiry.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -349,59 +368,107 @@ impl Store {
         Ok(u(n))
     }
 
-    /// Everything held (messages and tombstones, unexpired) whose owner passes `keep`, at most
-    /// [`MAX_SYNC_ROWS`] of each: what a swarm peer sends a catching-up member.
+    /// One page of what this node holds (unexpired messages, then tombstones) whose owner
+    /// passes `keep`, after `cursor`: what a swarm peer sends a catching-up member. A page
+    /// holds at most [`SYNC_PAGE_ROWS`] rows and about [`SYNC_PAGE_BYTES`] of data; the
+    /// returned cursor is `None` after the last page.
+    pub(crate) fn dump_page(
+        &self,
+        now_ms: u64,
+        cursor: SyncCursor,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<SyncPage> {
+        use base64::Engine as _;
+        let conn = self.lock();
+        let mut page = SyncPage {
+            messages: Vec::new(),
+            tombstones: Vec::new(),
+            next: None,
+        };
+        let mut cur = cursor;
+        let (mut rows_n, mut bytes) = (0usize, 0usize);
+        let full =
+            |rows_n: usize, bytes: usize| rows_n >= SYNC_PAGE_ROWS || bytes >= SYNC_PAGE_BYTES;
+        if !cur.messages_done {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, hash, owner, namespace, timestamp, expiry, data FROM messages
+                 WHERE id > ?1 AND expiry > ?2 ORDER BY id",
+            )?;
+            let mut rows = stmt.query(params![cur.message_after, i(now_ms)])?;
+            let mut exhausted = true;
+            while let Some(r) = rows.next()? {
+                if full(rows_n, bytes) {
+                    exhausted = false;
+                    break;
+                }
+                cur.message_after = r.get(0)?;
+                rows_n += 1;
+                let owner: String = r.get(2)?;
+                if !keep(&owner) {
+                    continue;
+                }
+                let data: Vec<u8> = r.get(6)?;
+                bytes += data.len() * 4 / 3 + 200;
+                page.messages.push(SyncMessage {
+                    hash: r.get(1)?,
+                    owner,
+                    namespace: r.get(3)?,
+                    timestamp: u(r.get(4)?),
+                    expiry: u(r.get(5)?),
+                    data: base64::engine::general_purpose::STANDARD.encode(data),
+                });
+            }
+            if !exhausted {
+                page.next = Some(cur);
+                return Ok(page);
+            }
+            cur.messages_done = true;
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, hash, owner, namespace, expiry FROM tombstones
+             WHERE rowid > ?1 AND expiry > ?2 ORDER BY rowid",
+        )?;
+        let mut rows = stmt.query(params![cur.tombstone_after, i(now_ms)])?;
+        while let Some(r) = rows.next()? {
+            if full(rows_n, bytes) {
+                page.next = Some(cur);
+                return Ok(page);
+            }
+            cur.tombstone_after = r.get(0)?;
+            rows_n += 1;
+            bytes += 200;
+            let owner: String = r.get(2)?;
+            if !keep(&owner) {
+                continue;
+            }
+            page.tombstones.push(Tombstone {
+                hash: r.get(1)?,
+                owner,
+                namespace: r.get(3)?,
+                expiry: u(r.get(4)?),
+            });
+        }
+        Ok(page)
+    }
+
+    /// Everything (all pages of [`Store::dump_page`]); for tests.
+    #[cfg(test)]
     pub(crate) fn dump(
         &self,
         now_ms: u64,
         keep: impl Fn(&str) -> bool,
     ) -> Result<(Vec<SyncMessage>, Vec<Tombstone>)> {
-        use base64::Engine as _;
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT hash, owner, namespace, timestamp, expiry, data FROM messages
-             WHERE expiry > ?1 ORDER BY id",
-        )?;
-        let mut rows = stmt.query(params![i(now_ms)])?;
-        let mut msgs = Vec::new();
-        while let Some(r) = rows.next()? {
-            let owner: String = r.get(1)?;
-            if !keep(&owner) {
-                continue;
-            }
-            let data: Vec<u8> = r.get(5)?;
-            msgs.push(SyncMessage {
-                hash: r.get(0)?,
-                owner,
-                namespace: r.get(2)?,
-                timestamp: u(r.get(3)?),
-                expiry: u(r.get(4)?),
-                data: base64::engine::general_purpose::STANDARD.encode(data),
-            });
-            if msgs.len() >= MAX_SYNC_ROWS {
-                break;
+        let (mut m, mut t) = (Vec::new(), Vec::new());
+        let mut cursor = SyncCursor::default();
+        loop {
+            let page = self.dump_page(now_ms, cursor, &keep)?;
+            m.extend(page.messages);
+            t.extend(page.tombstones);
+            match page.next {
+                Some(c) => cursor = c,
+                None => return Ok((m, t)),
             }
         }
-        let mut stmt = conn
-            .prepare("SELECT hash, owner, namespace, expiry FROM tombstones WHERE expiry > ?1")?;
-        let mut rows = stmt.query(params![i(now_ms)])?;
-        let mut tombs = Vec::new();
-        while let Some(r) = rows.next()? {
-            let owner: String = r.get(1)?;
-            if !keep(&owner) {
-                continue;
-            }
-            tombs.push(Tombstone {
-                hash: r.get(0)?,
-                owner,
-                namespace: r.get(2)?,
-                expiry: u(r.get(3)?),
-            });
-            if tombs.len() >= MAX_SYNC_ROWS {
-                break;
-            }
-        }
-        Ok((msgs, tombs))
     }
 
     /// Merges a peer's dump: tombstones delete and are kept; messages are inserted unless a
@@ -550,6 +617,32 @@ mod tests {
             .unwrap();
         fresh.merge(&[], &tombs).unwrap();
         assert_eq!(fresh.count().unwrap(), 0);
+    }
+
+    #[test]
+    fn catch_up_pages() {
+        let s = open("pages");
+        let a = SwarmPubkey::from_parts(5, &[4; 32]);
+        let ns = Namespace::DEFAULT;
+        let n = SYNC_PAGE_ROWS + 10;
+        for k in 0..n {
+            let d = (k as u32).to_le_bytes();
+            let h = message_hash(&a, ns, &d);
+            s.store(&a, ns, &h, NOW, NOW + 100_000, &d).unwrap();
+        }
+        let first = s
+            .delete(&a, &[message_hash(&a, ns, &0u32.to_le_bytes())])
+            .unwrap();
+        assert_eq!(first.len(), 1);
+        let page = s.dump_page(NOW, SyncCursor::default(), |_| true).unwrap();
+        assert_eq!(page.messages.len(), SYNC_PAGE_ROWS);
+        let next = page.next.unwrap();
+        let last = s.dump_page(NOW, next, |_| true).unwrap();
+        assert_eq!(last.messages.len(), n - 1 - SYNC_PAGE_ROWS);
+        assert_eq!(last.tombstones.len(), 1);
+        assert!(last.next.is_none());
+        let (m, t) = s.dump(NOW, |o| o != a.to_hex()).unwrap();
+        assert!(m.is_empty() && t.is_empty());
     }
 
     #[test]

@@ -379,8 +379,8 @@ impl Testnet {
         Ok(())
     }
 
-    /// Adds a node on the next loopback address, in swarm `index mod swarms` (the swarm count
-    /// stays as it is), tells every node, rewrites `testnet.json` and `layout.json`, and
+    /// Adds a node on the next loopback address, in the existing swarm `index mod swarms`
+    /// (by ascending id; the swarm count stays as it is), tells every node, rewrites `testnet.json` and `layout.json`, and
     /// returns the new node's index once it answers.
     ///
     /// # Errors
@@ -396,8 +396,11 @@ impl Testnet {
             .local_addr()
             .map_err(io("listener address"))?
             .port();
-        let swarms = (self.layout.nodes / self.layout.swarm_size).max(1);
-        let swarm_id = swarm_id_of(i % swarms, swarms);
+        // Join the existing swarms in turn (their count stays as it is).
+        let mut ids: Vec<u64> = self.list.iter().map(|n| n.swarm_id().get()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let swarm_id = SwarmId::new(ids.get(i % ids.len().max(1)).copied().unwrap_or(0));
         let data_dir = self.dir.join(format!("node-{i}"));
         let key = node_key(&data_dir)?;
         self.list.push(
