@@ -50,10 +50,11 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let messages = bot.messages(DEFAULT_POLL_INTERVAL);
-    tokio::pin!(messages);
+    let ctrl_c = tokio::signal::ctrl_c(); // listening from now on, also while answering
+    tokio::pin!(messages, ctrl_c);
     loop {
         let message = tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut ctrl_c => break,
             next = messages.next() => match next {
                 Some(Ok(m)) => m,
                 Some(Err(e)) => { eprintln!("poll failed (will retry): {e}"); continue; }

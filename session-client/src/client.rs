@@ -868,14 +868,24 @@ impl Client {
     /// The request errors, when no member could be read.
     pub async fn poll(&self) -> Result<Vec<Message>> {
         self.ensure_pool().await?;
-        let members = self
-            .state()
-            .pool
-            .swarm_for(&self.inner.swarm_key)
-            .map(|(_, m)| m)
-            .unwrap_or_default();
+        let swarm_members = || {
+            self.state()
+                .pool
+                .swarm_for(&self.inner.swarm_key)
+                .map(|(_, m)| m)
+                .unwrap_or_default()
+        };
+        let mut members = swarm_members();
         if members.is_empty() {
-            return Err(Error::NotEnoughNodes);
+            // Every member failed at some point (e.g. a network blip): a fresh node list from
+            // a seed clears the failure counts.
+            let guard = self.inner.bootstrap.lock().await;
+            self.fetch_from_seeds().await?;
+            drop(guard);
+            members = swarm_members();
+            if members.is_empty() {
+                return Err(Error::NotEnoughNodes);
+            }
         }
         let results =
             futures_util::future::join_all(members.into_iter().map(|m| self.retrieve_from(m)))

@@ -73,10 +73,11 @@ impl ServerCertVerifier for AnyCertificate {
 
 /// For a pinned seed (`local-network.md` §6): the leaf certificate must equal the pinned one
 /// byte for byte, its SPKI SHA-256 must equal the pin, and it must be valid for the host name.
+/// Handshake signatures are checked as for any certificate.
 #[derive(Debug)]
 struct PinnedCertificate {
     pin: SeedPin,
-    algorithms: WebPkiSupportedAlgorithms,
+    signatures: AnyCertificate,
 }
 
 impl ServerCertVerifier for PinnedCertificate {
@@ -106,7 +107,7 @@ impl ServerCertVerifier for PinnedCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        self.signatures.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -115,11 +116,11 @@ impl ServerCertVerifier for PinnedCertificate {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        self.signatures.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
+        self.signatures.supported_verify_schemes()
     }
 }
 
@@ -138,7 +139,7 @@ pub(crate) fn pinned_config(pin: &SeedPin) -> Result<ClientConfig> {
         provider,
         Arc::new(PinnedCertificate {
             pin: pin.clone(),
-            algorithms,
+            signatures: AnyCertificate { algorithms },
         }),
     )
 }

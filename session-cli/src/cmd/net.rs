@@ -247,8 +247,15 @@ pub(crate) fn poll(args: PollArgs) -> anyhow::Result<ExitCode> {
             Err(e) => return Ok(failure("cannot join the network", &e)),
         };
         let mut stdout = std::io::stdout();
+        // Listening from the start, so that Ctrl-C during a round is not lost.
+        let interrupt = super::testnet::interrupted();
+        tokio::pin!(interrupt);
         loop {
-            match client.poll().await {
+            let round = tokio::select! {
+                r = client.poll() => r,
+                () = &mut interrupt => break,
+            };
+            match round {
                 Ok(messages) => {
                     for m in &messages {
                         let _ = writeln!(stdout, "{}", line(m, args.json));
@@ -271,7 +278,7 @@ pub(crate) fn poll(args: PollArgs) -> anyhow::Result<ExitCode> {
             }
             tokio::select! {
                 () = tokio::time::sleep(Duration::from_secs(2)) => {}
-                () = super::testnet::interrupted() => break,
+                () = &mut interrupt => break,
             }
         }
         client.shutdown().await;
