@@ -204,6 +204,8 @@ pub struct ClientStats {
     pub wrong_swarm: u64,
     /// Node lists fetched from a seed.
     pub seed_fetches: u64,
+    /// Pool refreshes from pool nodes (libsession's 3-node intersection).
+    pub pool_refreshes: u64,
 }
 
 struct State {
@@ -504,10 +506,13 @@ impl Client {
                 let routed = self.request_with(None, &request, Some(node), true).await?;
                 answers.push(session_swarm::node::parse_service_nodes(&routed.body)?);
             }
-            let applied =
-                self.state()
+            let applied = {
+                let mut state = self.state();
+                state.stats.pool_refreshes += 1;
+                state
                     .pool
-                    .apply_refresh_answers(&answers, now_ms(), &mut OsRng)?;
+                    .apply_refresh_answers(&answers, now_ms(), &mut OsRng)?
+            };
             if applied {
                 Ok(())
             } else {

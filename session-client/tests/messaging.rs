@@ -11,8 +11,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use session_client::{EncType, Error, ErrorKind};
+use session_client::{Client, EncType, Error, ErrorKind, Network};
 use session_node::Testnet;
+use session_swarm::PoolConfig;
 
 use common::{client, fresh_dir, poll_until, start_network};
 
@@ -191,5 +192,34 @@ fn messages_stream_for_bots() {
             .expect("stream ends after shutdown");
         assert!(end.is_none());
         assert!(matches!(bot.poll().await, Err(Error::Shutdown)));
+    });
+}
+
+#[test]
+fn pool_refresh_from_three_nodes() {
+    let s = shared();
+    s.rt.block_on(async {
+        // A cache lifetime of 0: before every request the pool is refreshed from 3 pool nodes
+        // (`get_service_nodes` through onion paths, answers intersected), as after 2 hours.
+        let mut config = PoolConfig::default();
+        config.cache_lifetime_ms = 0;
+        let alice = Client::builder()
+            .identity(common::keypair("refresh-alice"))
+            .network(Network::testnet_from_file(s.net.testnet_json()).unwrap())
+            .pool_config(config)
+            .build()
+            .await
+            .unwrap();
+        let bob = client(&s.net, "refresh-bob", EncType::XChaCha20).await;
+        alice
+            .send(bob.account_id(), "after a refresh")
+            .await
+            .unwrap();
+        let stats = alice.stats();
+        assert_eq!(stats.seed_fetches, 1, "{stats:?}");
+        assert!(stats.pool_refreshes >= 1, "{stats:?}");
+        assert_eq!(alice.pool_size(), 12);
+        let got = poll_until(&bob, 1, 30).await;
+        assert_eq!(got[0].text.as_deref(), Some("after a refresh"));
     });
 }
