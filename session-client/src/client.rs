@@ -778,6 +778,18 @@ impl Client {
 
     /// Sends a text message to `to`.
     ///
+    /// ```no_run
+    /// # async fn demo(client: session_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let bob: session_identity::AccountId =
+    ///     "0586584f2cbedb434506fc7203192c943ae2ee7d19f2607772985a93bf78a0bc26".parse()?;
+    /// match client.send(&bob, "Hello").await {
+    ///     Ok(receipt) => println!("stored as {} by {} nodes", receipt.hash, receipt.stored_by.len()),
+    ///     Err(e) if e.is_retryable() => println!("network trouble, try again later: {e}"),
+    ///     Err(e) => return Err(e.into()),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
     /// # Errors
     /// [`Error::InvalidInput`] for an empty text; otherwise as [`Client::send_content`].
     pub async fn send(&self, to: &AccountId, text: &str) -> Result<SendReceipt> {
@@ -997,6 +1009,22 @@ impl Client {
     /// A stream of new messages, polling every `interval` (e.g. [`DEFAULT_POLL_INTERVAL`]);
     /// for bots. A failed round yields the error and the stream goes on; it ends after
     /// [`Client::shutdown`].
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt as _;
+    /// use session_client::{Client, DEFAULT_POLL_INTERVAL};
+    ///
+    /// # async fn bot(client: Client) {
+    /// let mut messages = std::pin::pin!(client.messages(DEFAULT_POLL_INTERVAL));
+    /// while let Some(next) = messages.next().await {
+    ///     match next {
+    ///         Ok(m) => println!("{} says {:?}", m.sender, m.text),
+    ///         Err(e) if e.is_retryable() => eprintln!("poll failed, trying again: {e}"),
+    ///         Err(e) => break,
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn messages(
         &self,
         interval: Duration,
