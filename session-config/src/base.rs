@@ -126,6 +126,8 @@ pub struct ConfigBase {
     state: ConfigState,
     current_hash: Option<String>,
     obsolete: BTreeSet<String>,
+    /// The obsolete hashes reported by the last push (cleared from `obsolete` on confirm).
+    in_flight: BTreeSet<String>,
     needs_dump: bool,
 }
 
@@ -145,6 +147,7 @@ impl ConfigBase {
             state: ConfigState::Clean,
             current_hash: None,
             obsolete: BTreeSet::new(),
+            in_flight: BTreeSet::new(),
             needs_dump: false,
         }
     }
@@ -316,7 +319,11 @@ impl ConfigBase {
     pub fn push(&mut self) -> Result<Option<Push>> {
         match self.state {
             ConfigState::Clean => Ok(None),
-            ConfigState::Waiting => self.payload(&self.current).map(Some),
+            ConfigState::Waiting => {
+                let p = self.payload(&self.current)?;
+                self.in_flight = self.obsolete.clone();
+                Ok(Some(p))
+            }
             ConfigState::Dirty => {
                 let msg = self.current_message();
                 let push = self.payload(&msg)?;
@@ -327,6 +334,7 @@ impl ConfigBase {
                     self.obsolete.insert(h);
                 }
                 self.needs_dump = true;
+                self.in_flight = self.obsolete.clone();
                 Ok(Some(Push {
                     obsolete_hashes: self.obsolete_hashes(),
                     ..push
@@ -345,13 +353,17 @@ impl ConfigBase {
     }
 
     /// Records that the message of `seqno` was stored under `hash`: waiting → clean (ignored if
-    /// the object changed since, i.e. the seqno no longer matches or it is dirty again).
+    /// the object changed since, i.e. the seqno no longer matches or it is dirty again). The
+    /// obsolete hashes that push reported are taken as deleted; any found since stay for the
+    /// next push.
     pub fn confirm_pushed(&mut self, seqno: i64, hash: &str) {
         if self.state == ConfigState::Waiting && self.current.seqno() == seqno {
             self.state = ConfigState::Clean;
-            self.obsolete.remove(hash);
             self.current_hash = Some(hash.to_owned());
-            self.obsolete.clear();
+            for h in std::mem::take(&mut self.in_flight) {
+                self.obsolete.remove(&h);
+            }
+            self.obsolete.remove(hash);
             self.needs_dump = true;
         }
     }
@@ -572,6 +584,11 @@ impl ConfigBase {
             pending,
             state,
             current_hash,
+            in_flight: if state == ConfigState::Waiting {
+                obsolete.clone()
+            } else {
+                BTreeSet::new()
+            },
             obsolete,
             needs_dump: false,
         })

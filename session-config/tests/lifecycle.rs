@@ -267,3 +267,20 @@ fn user_configs_drive_all_four_namespaces() {
     assert_eq!(again.contacts.all(), laptop.contacts.all());
     assert!(laptop.merge(13, &[("x", b"")]).is_err());
 }
+
+#[test]
+fn confirm_clears_only_the_obsolete_hashes_that_push_reported() {
+    let mut a = UserProfile::new(&me());
+    a.set_name("one").unwrap();
+    let p1 = push(&mut a);
+    a.confirm_pushed(p1.seqno, "h1");
+    a.set_name("two").unwrap();
+    let p2 = push(&mut a);
+    assert_eq!(p2.obsolete_hashes, ["h1"]);
+    // Before the confirmation, another copy of the first message shows up under another hash.
+    a.merge(&[("h1-copy", p1.data.as_slice())]).unwrap();
+    a.confirm_pushed(p2.seqno, "h2");
+    assert_eq!(a.base().obsolete_hashes(), ["h1-copy"]);
+    a.confirm_pushed(p2.seqno, "ignored");
+    assert_eq!(a.base().current_hash(), Some("h2"));
+}
