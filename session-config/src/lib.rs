@@ -19,7 +19,7 @@ pub use message::{ConfigMessage, DEFAULT_LAG, MutableConfigMessage, SeqHash, con
 pub use payload::{
     ConfigKind, MAX_DECOMPRESSED_SIZE, MAX_PAYLOAD_SIZE, decode_payload, encode_payload,
 };
-pub use set::UserConfigs;
+pub use set::{GroupConfigs, UserConfigs};
 pub use types::community::{
     MAX_BASE_URL_LEN, MAX_ROOM_LEN, normalize_community_url, normalize_room,
 };

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use session_bencode::{self as bt, Value};
 use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
 use session_protocol::{KeyReader, group_rekey, read_group_key_message};
 use zeroize::Zeroizing;
@@ -137,6 +138,65 @@ impl Keys {
     }
 }
 
+impl Keys {
+    /// A local dump of the known keys (a versioned bt dict holding the keys themselves: keep it
+    /// as private as the account seed).
+    #[must_use]
+    pub fn dump(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = Zeroizing::new(vec![b'd']);
+        bt::put_bytes(&mut out, b"k");
+        out.push(b'l');
+        for (generation, e) in &self.keys {
+            out.push(b'l');
+            bt::put_int(&mut out, *generation);
+            bt::put_bytes(&mut out, &*e.key);
+            bt::put_int(&mut out, e.timestamp_ms);
+            out.push(b'e');
+        }
+        out.push(b'e');
+        bt::put_bytes(&mut out, b"v");
+        bt::put_int(&mut out, 1);
+        out.push(b'e');
+        out
+    }
+
+    /// Restores keys from [`Keys::dump`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidDump`].
+    pub fn load(
+        public_key: &Ed25519PublicKey,
+        admin: Option<&Ed25519KeyPair>,
+        dump: &[u8],
+    ) -> Result<Self> {
+        let bad = Error::InvalidDump;
+        let root = bt::decode(dump).map_err(|_| bad("not bt"))?;
+        if root.get(b"v").and_then(Value::as_i64) != Some(1) {
+            return Err(bad("unknown version"));
+        }
+        let mut keys = Self::new(public_key, admin);
+        for e in root.get(b"k").and_then(Value::as_list).ok_or(bad("keys"))? {
+            let [g, k, t] = e.as_list().ok_or(bad("key"))? else {
+                return Err(bad("key"));
+            };
+            let generation = g.as_u64().ok_or(bad("generation"))?;
+            let key: [u8; 32] = k
+                .as_bytes()
+                .and_then(|b| b.try_into().ok())
+                .ok_or(bad("key"))?;
+            let timestamp_ms = t.as_i64().ok_or(bad("timestamp"))?;
+            keys.keys.insert(
+                generation,
+                KeyEntry {
+                    key: Zeroizing::new(key),
+                    timestamp_ms,
+                },
+            );
+        }
+        Ok(keys)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +211,8 @@ mod tests {
         assert_eq!(k.group_keys(1_000 + KEY_EXPIRY_MS + 1).len(), 1);
         let member = Keys::new(&group.public_key(), None);
         assert!(member.group_keys(0).is_empty());
+        let back = Keys::load(&group.public_key(), Some(&group), &k.dump()).unwrap();
+        assert_eq!(back.group_keys(1_000), k.group_keys(1_000));
+        assert!(Keys::load(&group.public_key(), None, b"de").is_err());
     }
 }
