@@ -1095,6 +1095,98 @@ impl Client {
         Ok(v)
     }
 
+    /// A signed `store` of `data` into one of the own account's namespaces (e.g. a config
+    /// message in namespaces 2–5), through an onion path; `ttl` within the namespace's bounds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a TTL out of bounds or data over 76,800 bytes; the request
+    /// errors.
+    pub async fn store_own(
+        &self,
+        namespace: Namespace,
+        data: Vec<u8>,
+        ttl: Duration,
+    ) -> Result<SendReceipt> {
+        let sent_ms = now_ms();
+        let hash = message_hash(&self.inner.swarm_key, namespace, &data);
+        let request = Store {
+            namespace,
+            data,
+            timestamp_ms: sent_ms,
+            ttl_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+        }
+        .sign(&self.inner.auth)
+        .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        let routed = self
+            .request(Some(&self.inner.swarm_key), &request, None)
+            .await?;
+        let answer = SwarmResponse::parse(&request, &routed.body)?;
+        let stored_by: Vec<Ed25519PublicKey> = answer
+            .successes()
+            .filter(|(_, o)| matches!(o, MemberOutcome::Stored { hash: h, .. } if *h == hash))
+            .map(|(n, _)| *n)
+            .collect();
+        if stored_by.is_empty() {
+            return Err(Error::Refused {
+                status: 200,
+                message: "no swarm member confirmed the store".into(),
+            });
+        }
+        Ok(SendReceipt {
+            hash,
+            timestamp_ms: sent_ms,
+            to: self.inner.account,
+            stored_by,
+            entry_node: *routed.node.ed25519_pk(),
+            path: routed.path,
+        })
+    }
+
+    /// Every message of one of the own account's namespaces after `last_hash` (all of them
+    /// with `None`), from one swarm member, page by page: the raw stored data, each message's
+    /// hash checked against its data. For namespaces this client does not decode itself
+    /// (config messages, ...).
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a malformed `last_hash`; the request errors.
+    pub async fn retrieve_own(
+        &self,
+        namespace: Namespace,
+        last_hash: Option<String>,
+    ) -> Result<Vec<session_swarm::response::RetrievedMessage>> {
+        let mut last_hash = last_hash;
+        let mut node = None;
+        let mut out = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let request = Retrieve {
+                namespace,
+                last_hash: last_hash.clone(),
+                ..Default::default()
+            }
+            .sign(&self.inner.auth, now_ms())
+            .map_err(|e| Error::InvalidInput(e.to_string()))?;
+            let routed = self
+                .request(Some(&self.inner.swarm_key), &request, node.clone())
+                .await?;
+            node = Some(routed.node);
+            let answer = RetrieveResponse::parse(&routed.body)?;
+            let more = answer.more && !answer.messages.is_empty();
+            if let Some(last) = answer.messages.last() {
+                last_hash = Some(last.hash.clone());
+            }
+            out.extend(
+                answer
+                    .messages
+                    .into_iter()
+                    .filter(|m| m.hash_matches(&self.inner.swarm_key, namespace)),
+            );
+            if !more {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     /// Sends a storage request of one's own (built with `session_swarm::rpc`) through an onion
     /// path to a member of `account`'s swarm, and returns the body of the answer (for apps
     /// that need a method this client does not wrap).

@@ -223,3 +223,30 @@ fn pool_refresh_from_three_nodes() {
         assert_eq!(got[0].text.as_deref(), Some("after a refresh"));
     });
 }
+
+#[test]
+fn own_namespaces_store_and_retrieve() {
+    let s = shared();
+    s.rt.block_on(async {
+        let me = client(&s.net, "own-ns", EncType::XChaCha20).await;
+        let ns = session_swarm::Namespace::new(2);
+        let day = Duration::from_secs(24 * 3600);
+        let first = me.store_own(ns, b"config one".to_vec(), day).await.unwrap();
+        let second = me.store_own(ns, b"config two".to_vec(), day).await.unwrap();
+        assert!(!first.stored_by.is_empty());
+        let all = me.retrieve_own(ns, None).await.unwrap();
+        let data: Vec<&[u8]> = all.iter().map(|m| m.data.as_slice()).collect();
+        assert_eq!(data, [&b"config one"[..], &b"config two"[..]]);
+        let after = me.retrieve_own(ns, Some(first.hash.clone())).await.unwrap();
+        assert_eq!(after.len(), 1);
+        assert_eq!(after[0].hash, second.hash);
+        // Namespace 2 is private: nothing of it shows up in the inbox (namespace 0).
+        assert!(me.poll().await.unwrap().is_empty());
+        // Out of bounds TTL: the caller's mistake.
+        let e = me
+            .store_own(ns, b"x".to_vec(), Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    });
+}
