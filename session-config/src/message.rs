@@ -232,13 +232,7 @@ impl ConfigMessage {
     /// within the lag plus this message's own diff. Unknown top-level keys are kept (§9.1).
     #[must_use]
     pub fn increment(&self) -> MutableConfigMessage {
-        let low = i128::from(self.seqno) - i128::from(self.lag);
-        let mut lagged: BTreeMap<SeqHash, Diff> = self
-            .lagged
-            .iter()
-            .filter(|((s, _), _)| i128::from(*s) > low && *s < self.seqno)
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
+        let mut lagged = window(&self.lagged, self.seqno, self.lag);
         lagged.insert(self.seq_hash(), self.diff.clone());
         MutableConfigMessage {
             seqno: self.seqno.saturating_add(1),
@@ -264,6 +258,16 @@ impl ConfigMessage {
             lag: self.lag,
         }
     }
+}
+
+/// The lagged diffs a message of `seqno` carries: `seqno − lag < s < seqno`.
+fn window(lagged: &BTreeMap<SeqHash, Diff>, seqno: i64, lag: i64) -> BTreeMap<SeqHash, Diff> {
+    let low = i128::from(seqno) - i128::from(lag);
+    lagged
+        .iter()
+        .filter(|((s, _), _)| i128::from(*s) > low && *s < seqno)
+        .map(|(k, v)| (*k, v.clone()))
+        .collect()
 }
 
 fn parse_lags(v: &Value<'_>, seqno: i64, lag: i64) -> Result<BTreeMap<SeqHash, Diff>> {
@@ -406,13 +410,7 @@ impl MutableConfigMessage {
         let mut data = self.data.clone();
         crate::value::prune(&mut data);
         let diff = compute_diff(&self.orig, &data);
-        let low = i128::from(self.seqno) - i128::from(self.lag);
-        let lagged: BTreeMap<SeqHash, Diff> = self
-            .lagged
-            .iter()
-            .filter(|((s, _), _)| i128::from(*s) > low && *s < self.seqno)
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
+        let lagged = window(&self.lagged, self.seqno, self.lag);
 
         let mut fixed: BTreeMap<&[u8], Vec<u8>> = BTreeMap::new();
         let mut v = Vec::new();

@@ -1,6 +1,7 @@
 //! Community base URLs and room tokens as config keys (spec §8.4).
 
 use crate::error::{Error, Result};
+use crate::value::{ConfigDict, ConfigValue};
 
 /// The longest normalised community base URL, in bytes.
 pub const MAX_BASE_URL_LEN: usize = 267;
@@ -81,6 +82,26 @@ pub fn normalize_room(room: &str) -> Result<String> {
     } else {
         Err(Error::InvalidCommunityUrl)
     }
+}
+
+/// Removes room `room` of server `url` from an `o` dict shaped `{url → {"#", "R" → {room →
+/// …}}}` (ConvoInfoVolatile and UserGroups); the server goes with its last room. Returns
+/// whether the room existed.
+pub(crate) fn erase_room(d: &mut ConfigDict, url: &str, room: &str) -> bool {
+    let Some(ConfigValue::Dict(o)) = d.get_mut(&b"o"[..]) else {
+        return false;
+    };
+    let Some(ConfigValue::Dict(s)) = o.get_mut(url.as_bytes()) else {
+        return false;
+    };
+    let found = match s.get_mut(&b"R"[..]) {
+        Some(ConfigValue::Dict(r)) => r.remove(room.as_bytes()).is_some(),
+        _ => false,
+    };
+    if super::sub(s, b"R").is_none_or(ConfigDict::is_empty) {
+        o.remove(url.as_bytes());
+    }
+    found
 }
 
 #[cfg(test)]

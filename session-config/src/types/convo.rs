@@ -3,7 +3,7 @@
 
 use session_identity::{AccountId, Ed25519KeyPair, GroupId};
 
-use super::community::{normalize_community_url, normalize_room};
+use super::community::{erase_room, normalize_community_url, normalize_room};
 use super::{lifecycle, put_flag, put_int, sub, with_sub};
 use crate::base::{ConfigAuth, ConfigBase, Push};
 use crate::error::Result;
@@ -291,22 +291,7 @@ impl ConvoInfoVolatile {
     pub fn erase_community(&mut self, base_url: &str, room: &str) -> Result<bool> {
         let url = normalize_community_url(base_url)?;
         let room = normalize_room(room)?;
-        Ok(self.base.modify(|d| {
-            let Some(ConfigValue::Dict(o)) = d.get_mut(&b"o"[..]) else {
-                return false;
-            };
-            let Some(ConfigValue::Dict(s)) = o.get_mut(url.as_bytes()) else {
-                return false;
-            };
-            let found = match s.get_mut(&b"R"[..]) {
-                Some(ConfigValue::Dict(r)) => r.remove(room.as_bytes()).is_some(),
-                _ => false,
-            };
-            if sub(s, b"R").is_none_or(ConfigDict::is_empty) {
-                o.remove(url.as_bytes());
-            }
-            found
-        }))
+        Ok(self.base.modify(|d| erase_room(d, &url, &room)))
     }
 
     /// Every conversation with its state.

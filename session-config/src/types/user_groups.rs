@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use session_identity::{AccountId, Ed25519KeyPair, GroupId};
 use zeroize::Zeroizing;
 
-use super::community::{normalize_community_url, normalize_room};
+use super::community::{erase_room, normalize_community_url, normalize_room};
 use super::{
     MAX_NAME_LEN, NotifyMode, bytes, int, lifecycle, put_bytes, put_flag, put_int, sub, text,
     truncate_utf8, with_sub,
@@ -409,22 +409,7 @@ impl UserGroups {
     pub fn erase_community(&mut self, base_url: &str, room: &str) -> Result<bool> {
         let url = normalize_community_url(base_url)?;
         let key = normalize_room(room)?;
-        Ok(self.base.modify(|d| {
-            let Some(ConfigValue::Dict(o)) = d.get_mut(&b"o"[..]) else {
-                return false;
-            };
-            let Some(ConfigValue::Dict(s)) = o.get_mut(url.as_bytes()) else {
-                return false;
-            };
-            let found = match s.get_mut(&b"R"[..]) {
-                Some(ConfigValue::Dict(r)) => r.remove(key.as_bytes()).is_some(),
-                _ => false,
-            };
-            if sub(s, b"R").is_none_or(ConfigDict::is_empty) {
-                o.remove(url.as_bytes());
-            }
-            found
-        }))
+        Ok(self.base.modify(|d| erase_room(d, &url, &key)))
     }
 
     /// A legacy group entry.
