@@ -620,8 +620,13 @@ impl Client {
                 Err(e) => {
                     // The swarm may be empty after failures: get a fresh node list.
                     tracing::debug!(error = %e, "no destination or path; refreshing the pool");
-                    let _guard = self.inner.bootstrap.lock().await;
+                    tokio::time::sleep(Duration::from_millis(session_swarm::pool::retry_delay_ms(
+                        attempt,
+                    )))
+                    .await;
+                    let guard = self.inner.bootstrap.lock().await;
                     let _ = self.fetch_from_seeds().await;
+                    drop(guard);
                     last = Some(e);
                     continue;
                 }
