@@ -13,7 +13,8 @@ use session_node::Testnet;
 
 use common::{client, fresh_dir, index_of, poll_until, start_network, swarm_indexes};
 
-/// Paths' relays stop; the client drops them, rebuilds its paths, and still delivers.
+/// Paths' relays stop, then their guards; the client drops them, rebuilds its paths, and still
+/// delivers.
 async fn relay_stopped_mid_run(net: &mut Testnet) {
     let alice = client(net, "relay-alice", EncType::XChaCha20).await;
     let bob = client(net, "relay-bob", EncType::AesGcm).await;
@@ -46,6 +47,24 @@ async fn relay_stopped_mid_run(net: &mut Testnet) {
 
     for key in stopped {
         net.restart_node(index_of(net, &key)).await.unwrap();
+    }
+
+    // Now the guards: a refused connection marks the guard unreachable and drops its path.
+    let guards: Vec<_> = alice.paths().iter().map(|p| *p[0].ed25519_pk()).collect();
+    for g in &guards {
+        net.stop_node(index_of(net, g)).await.unwrap();
+    }
+    let receipt = alice
+        .send(bob.account_id(), "after the guard died")
+        .await
+        .unwrap();
+    assert!(!guards.contains(&receipt.path[0]));
+    assert!(alice.stats().unreachable_guards >= 1, "{:?}", alice.stats());
+    let got = poll_until(&bob, 1, 50).await;
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].text.as_deref(), Some("after the guard died"));
+    for g in &guards {
+        net.restart_node(index_of(net, g)).await.unwrap();
     }
 }
 
