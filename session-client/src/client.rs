@@ -863,13 +863,7 @@ impl Client {
             .map(|(n, _)| *n)
             .collect();
         if stored_by.is_empty() {
-            return Err(Error::RetriesExhausted {
-                attempts: 1,
-                last: Box::new(Error::Refused {
-                    status: 200,
-                    message: "no swarm member confirmed the store".into(),
-                }),
-            });
+            return Err(Error::NotStored);
         }
         Ok(SendReceipt {
             hash,
@@ -1132,10 +1126,7 @@ impl Client {
             .map(|(n, _)| *n)
             .collect();
         if stored_by.is_empty() {
-            return Err(Error::Refused {
-                status: 200,
-                message: "no swarm member confirmed the store".into(),
-            });
+            return Err(Error::NotStored);
         }
         Ok(SendReceipt {
             hash,

@@ -105,6 +105,9 @@ pub enum Error {
         /// 406 or 425.
         status: u16,
     },
+    /// The swarm answered, but no member confirmed the store with a valid signature.
+    #[error("no swarm member confirmed the store")]
+    NotStored,
     /// Every attempt failed; `last` is the last failure.
     #[error("gave up after {attempts} attempts: {last}")]
     RetriesExhausted {
@@ -133,6 +136,7 @@ impl Error {
             Error::SeedCertificate { .. } => ErrorKind::SeedCertificate,
             Error::Bootstrap(_)
             | Error::NotEnoughNodes
+            | Error::NotStored
             | Error::Transport(_)
             | Error::RetriesExhausted { .. } => ErrorKind::Network,
             Error::Onion(e) if e.is_retryable() => ErrorKind::Network,
@@ -181,6 +185,7 @@ mod tests {
     #[test]
     fn kinds_say_what_to_do() {
         assert!(Error::NotEnoughNodes.is_retryable());
+        assert!(Error::NotStored.is_retryable());
         assert!(Error::Transport(TransportError::Timeout).is_retryable());
         assert!(!Error::InvalidInput("empty".into()).is_retryable());
         assert_eq!(

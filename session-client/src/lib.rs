@@ -13,3 +13,4 @@ pub use error::{Error, ErrorKind, Result, TransportError};
 pub use message::{Message, MessageKind, SendReceipt};
 pub use network::{Network, SeedNode, SeedPin, mainnet_seeds};
 pub use session_onion::EncType;
+pub use session_swarm::Namespace;
