@@ -856,15 +856,7 @@ impl Client {
         .unsigned(&recipient)
         .map_err(|e| Error::InvalidInput(e.to_string()))?;
         let routed = self.request(Some(&recipient), &request, None).await?;
-        let answer = SwarmResponse::parse(&request, &routed.body)?;
-        let stored_by: Vec<Ed25519PublicKey> = answer
-            .successes()
-            .filter(|(_, o)| matches!(o, MemberOutcome::Stored { hash: h, .. } if *h == hash))
-            .map(|(n, _)| *n)
-            .collect();
-        if stored_by.is_empty() {
-            return Err(Error::NotStored);
-        }
+        let stored_by = confirmed_by(&request, &routed.body, &hash)?;
         Ok(SendReceipt {
             hash,
             timestamp_ms: sent_ms,
@@ -1119,15 +1111,7 @@ impl Client {
         let routed = self
             .request(Some(&self.inner.swarm_key), &request, None)
             .await?;
-        let answer = SwarmResponse::parse(&request, &routed.body)?;
-        let stored_by: Vec<Ed25519PublicKey> = answer
-            .successes()
-            .filter(|(_, o)| matches!(o, MemberOutcome::Stored { hash: h, .. } if *h == hash))
-            .map(|(n, _)| *n)
-            .collect();
-        if stored_by.is_empty() {
-            return Err(Error::NotStored);
-        }
+        let stored_by = confirmed_by(&request, &routed.body, &hash)?;
         Ok(SendReceipt {
             hash,
             timestamp_ms: sent_ms,
@@ -1195,6 +1179,20 @@ impl Client {
             .await?;
         Ok(routed.body)
     }
+}
+
+/// The members whose signed store result names `hash` (at least one, else [`Error::NotStored`]).
+fn confirmed_by(request: &Request, body: &[u8], hash: &str) -> Result<Vec<Ed25519PublicKey>> {
+    let answer = SwarmResponse::parse(request, body)?;
+    let stored_by: Vec<Ed25519PublicKey> = answer
+        .successes()
+        .filter(|(_, o)| matches!(o, MemberOutcome::Stored { hash: h, .. } if h == hash))
+        .map(|(n, _)| *n)
+        .collect();
+    if stored_by.is_empty() {
+        return Err(Error::NotStored);
+    }
+    Ok(stored_by)
 }
 
 fn node_addr(node: &ServiceNode) -> SocketAddr {
