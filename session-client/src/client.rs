@@ -1,7 +1,7 @@
 //! The client: IO around `session-swarm`'s `NodePool` (bootstrap, paths, failures, 421s) and
 //! `session-onion`'s request builder; messaging on top.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -1049,19 +1049,11 @@ impl Client {
     pub async fn delete(&self, hashes: &[String]) -> Result<Vec<String>> {
         let request = rpc::delete(&self.inner.auth, hashes, false)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
-        let routed = self
-            .request(Some(&self.inner.swarm_key), &request, None)
-            .await?;
-        let answer = SwarmResponse::parse(&request, &routed.body)?;
-        let mut deleted = HashSet::new();
-        for (_, outcome) in answer.successes() {
-            if let MemberOutcome::Deleted(list) = outcome {
-                deleted.extend(list.sorted_all());
-            }
-        }
-        let mut v: Vec<String> = deleted.into_iter().collect();
-        v.sort();
-        Ok(v)
+        self.own_swarm_hashes(&request, |outcome| match outcome {
+            MemberOutcome::Deleted(list) => list.sorted_all(),
+            _ => Vec::new(),
+        })
+        .await
     }
 
     /// Sets the expiry (unix ms) of own messages; returns the hashes some member updated.
@@ -1071,19 +1063,29 @@ impl Client {
     pub async fn expire(&self, hashes: &[String], expiry_ms: u64) -> Result<Vec<String>> {
         let request = rpc::expire(&self.inner.auth, hashes, &[expiry_ms], ExpireMode::Set)
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
+        self.own_swarm_hashes(&request, |outcome| match outcome {
+            MemberOutcome::Expired { updated, .. } => updated.clone(),
+            _ => Vec::new(),
+        })
+        .await
+    }
+
+    /// Sends a recursive request to the own swarm and collects (sorted, once each) the hashes
+    /// that `hashes_of` finds in the verified member results.
+    async fn own_swarm_hashes(
+        &self,
+        request: &Request,
+        hashes_of: fn(&MemberOutcome) -> Vec<String>,
+    ) -> Result<Vec<String>> {
         let routed = self
-            .request(Some(&self.inner.swarm_key), &request, None)
+            .request(Some(&self.inner.swarm_key), request, None)
             .await?;
-        let answer = SwarmResponse::parse(&request, &routed.body)?;
-        let mut updated = HashSet::new();
-        for (_, outcome) in answer.successes() {
-            if let MemberOutcome::Expired { updated: u, .. } = outcome {
-                updated.extend(u.iter().cloned());
-            }
-        }
-        let mut v: Vec<String> = updated.into_iter().collect();
-        v.sort();
-        Ok(v)
+        let answer = SwarmResponse::parse(request, &routed.body)?;
+        let hashes: std::collections::BTreeSet<String> = answer
+            .successes()
+            .flat_map(|(_, outcome)| hashes_of(outcome))
+            .collect();
+        Ok(hashes.into_iter().collect())
     }
 
     /// A signed `store` of `data` into one of the own account's namespaces (e.g. a config
