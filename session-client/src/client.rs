@@ -173,6 +173,7 @@ impl ClientBuilder {
                 transport: Transport::new(self.connect_timeout, self.request_timeout),
                 state: Mutex::new(State {
                     stats: ClientStats::default(),
+                    clock_offset_ms: 0,
                     pool: NodePool::new(self.pool_config),
                     last_hash: self.last_hashes,
                     seen: HashMap::new(),
@@ -182,6 +183,7 @@ impl ClientBuilder {
             }),
         };
         client.ensure_pool().await?;
+        client.sync_clock().await;
         Ok(client)
     }
 }
@@ -210,6 +212,8 @@ pub struct ClientStats {
 
 struct State {
     stats: ClientStats,
+    /// Network clock − local clock, ms (from a node's `info`; 0 until measured).
+    clock_offset_ms: i64,
     pool: NodePool,
     last_hash: HashMap<Ed25519PublicKey, String>,
     /// Hashes already returned, with their expiry (pruned once expired).
@@ -343,6 +347,44 @@ impl Client {
     #[must_use]
     pub fn pool_size(&self) -> usize {
         self.state().pool.nodes().len()
+    }
+
+    /// The measured offset of the network's clock from the local clock, ms (signed requests
+    /// and message timestamps use the network's time, so that a skewed local clock does not
+    /// make nodes refuse them).
+    #[must_use]
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.state().clock_offset_ms
+    }
+
+    /// The network's time, ms: the local clock corrected by [`Client::clock_offset_ms`].
+    fn network_now_ms(&self) -> u64 {
+        now_ms().saturating_add_signed(self.clock_offset_ms())
+    }
+
+    /// Measures the clock offset with an `info` request to a random pool node through an onion
+    /// path (`swarm.md` §5.7). A failure leaves the offset as it was.
+    async fn sync_clock(&self) {
+        let node = self.state().pool.usable_nodes().next().cloned();
+        let Some(node) = node else { return };
+        let started = now_ms();
+        // Best effort, bounded: a client that cannot measure keeps its local clock.
+        let routed = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.request_with(None, &rpc::info(), Some(node), false),
+        )
+        .await;
+        let arrived = now_ms();
+        let info = routed
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|r| session_swarm::response::InfoResponse::parse(&r.body).ok());
+        if let Some(info) = info {
+            // The node read its clock about half-way through the round trip.
+            let offset = info.clock_offset_ms(started + arrived.saturating_sub(started) / 2);
+            tracing::debug!(offset_ms = offset, "network clock offset");
+            self.state().clock_offset_ms = offset;
+        }
     }
 
     /// The per-node `last_hash` of the own swarm (to keep between runs).
@@ -801,7 +843,7 @@ impl Client {
         if text.is_empty() {
             return Err(Error::InvalidInput("empty message".into()));
         }
-        let sent_ms = now_ms();
+        let sent_ms = self.network_now_ms();
         let content = Content {
             data_message: Some(DataMessage {
                 body: Some(text.to_owned()),
@@ -825,7 +867,8 @@ impl Client {
     /// recipient whose key is not a valid point; the request errors (network failures are
     /// [`Error::is_retryable`]).
     pub async fn send_content(&self, to: &AccountId, content: &Content) -> Result<SendReceipt> {
-        self.send_content_at(to, content, now_ms()).await
+        self.send_content_at(to, content, self.network_now_ms())
+            .await
     }
 
     async fn send_content_at(
@@ -913,7 +956,7 @@ impl Client {
         if !any_ok {
             return Err(last_error.unwrap_or(Error::NotEnoughNodes));
         }
-        let now = now_ms();
+        let now = self.network_now_ms();
         let mut fresh = Vec::new();
         {
             let mut state = self.state();
@@ -977,7 +1020,7 @@ impl Client {
                 last_hash,
                 ..Default::default()
             }
-            .sign(&self.inner.auth, now_ms())?;
+            .sign(&self.inner.auth, self.network_now_ms())?;
             let routed = self
                 .request(Some(&self.inner.swarm_key), &request, Some(node.clone()))
                 .await?;
@@ -1100,7 +1143,7 @@ impl Client {
         data: Vec<u8>,
         ttl: Duration,
     ) -> Result<SendReceipt> {
-        let sent_ms = now_ms();
+        let sent_ms = self.network_now_ms();
         let hash = message_hash(&self.inner.swarm_key, namespace, &data);
         let request = Store {
             namespace,
@@ -1145,7 +1188,7 @@ impl Client {
                 last_hash: last_hash.clone(),
                 ..Default::default()
             }
-            .sign(&self.inner.auth, now_ms())
+            .sign(&self.inner.auth, self.network_now_ms())
             .map_err(|e| Error::InvalidInput(e.to_string()))?;
             let routed = self
                 .request(Some(&self.inner.swarm_key), &request, node.clone())

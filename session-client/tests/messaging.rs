@@ -44,6 +44,16 @@ fn round_trip_with_both_ciphers() {
         let alice = client(&s.net, "rt-alice", EncType::XChaCha20).await;
         let alice_gcm = client(&s.net, "rt-alice", EncType::AesGcm).await;
         let bob = client(&s.net, "rt-bob", EncType::XChaCha20).await;
+        // The network's clock was measured at start-up (same machine: a small offset).
+        assert!(
+            alice.clock_offset_ms().abs() < 5_000,
+            "{}",
+            alice.clock_offset_ms()
+        );
+        assert!(
+            alice.stats().successes >= 1,
+            "the info request went through a path"
+        );
 
         let r1 = alice
             .send(bob.account_id(), "hello over xchacha20")
