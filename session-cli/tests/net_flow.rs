@@ -83,6 +83,12 @@ async fn send_then_poll() {
     assert_eq!(receipt["to"], bob.as_str());
     assert!(receipt["timestamp"].as_u64().unwrap() > 1_600_000_000_000);
     assert!(!receipt["swarm"].as_array().unwrap().is_empty());
+    let out = run(
+        args(&["send", "--testnet", &tn, "--seed", ALICE, "--to", &bob]),
+        "two\nlines\n",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0));
 
     // Plain: `<timestamp ms> <sender account id> <text>`, one line per message.
     let state = dir.join("poll-state.json");
@@ -114,16 +120,18 @@ async fn send_then_poll() {
                 .lines()
                 .map(str::to_owned),
         );
-        if lines.len() >= 2 {
+        if lines.len() >= 3 {
             break;
         }
     }
-    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines.len(), 3, "{lines:?}");
     let first: Vec<&str> = lines[0].splitn(3, ' ').collect();
     assert!(first[0].parse::<u64>().is_ok());
     assert_eq!(first[1], alice);
     assert_eq!(first[2], "hello from the command line");
     assert!(lines[1].ends_with(" second line"));
+    // One line per message: the line break inside the text is shown as `\n`.
+    assert!(lines[2].ends_with(" two\\nlines"), "{}", lines[2]);
 
     // With the state file, nothing is returned twice; without it, --json gives both again.
     let out = run(
@@ -151,7 +159,8 @@ async fn send_then_poll() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(objects.len(), 2);
+    assert_eq!(objects.len(), 3);
+    assert_eq!(objects[2]["text"], "two\nlines");
     assert_eq!(objects[0]["sender_account_id"], alice);
     assert_eq!(objects[0]["hash"], hash.as_str());
     assert_eq!(objects[0]["text"], "hello from the command line");

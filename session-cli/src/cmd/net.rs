@@ -156,6 +156,7 @@ pub(crate) struct PollArgs {
     #[command(flatten)]
     net: NetArgs,
     /// One JSON object per line: `sender_account_id`, `timestamp`, `hash`, `text` (and `kind`).
+    /// (Plain lines are `<timestamp ms> <sender> <text>`, line breaks in the text shown as `\n`.)
     #[arg(long)]
     json: bool,
     /// Keep polling every 2 s until interrupted.
@@ -218,10 +219,12 @@ fn line(m: &Message, as_json: bool) -> String {
         }
         v.to_string()
     } else {
-        let text = m
-            .text
-            .clone()
-            .unwrap_or_else(|| format!("[{}]", m.kind.as_str()));
+        // One line per message: line breaks inside the text are shown as `\n` (`--json` keeps
+        // the text exact).
+        let text = m.text.as_ref().map_or_else(
+            || format!("[{}]", m.kind.as_str()),
+            |t| t.replace('\r', "\\r").replace('\n', "\\n"),
+        );
         format!("{} {} {}", m.timestamp_ms, m.sender, text)
     }
 }
