@@ -43,6 +43,8 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 const MAX_ATTEMPTS: u32 = 8;
 /// Pages of one retrieve (each up to the node's size limit).
 const MAX_PAGES: usize = 20;
+/// Hashes remembered for de-duplication.
+const MAX_SEEN: usize = 100_000;
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -961,6 +963,14 @@ impl Client {
         {
             let mut state = self.state();
             state.seen.retain(|_, expiry| *expiry > now);
+            if state.seen.len() > MAX_SEEN {
+                // Bounded memory: forget the hashes that expire first (the per-node
+                // `last_hash` already keeps old messages from coming back).
+                let mut expiries: Vec<u64> = state.seen.values().copied().collect();
+                expiries.sort_unstable();
+                let cut = expiries.get(MAX_SEEN / 2).copied().unwrap_or(0);
+                state.seen.retain(|_, expiry| *expiry > cut);
+            }
             for m in retrieved {
                 if state.seen.contains_key(&m.hash) {
                     continue;
