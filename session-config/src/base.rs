@@ -448,7 +448,7 @@ impl ConfigBase {
                     }
                 }
             } else {
-                let idx = chosen - offset;
+                let idx = chosen.saturating_sub(offset);
                 let hash = accepted
                     .iter()
                     .find(|(i, _)| *i == idx)
