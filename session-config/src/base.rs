@@ -394,10 +394,11 @@ impl ConfigBase {
             ConfigAuth::Group { keys, .. } => keys.iter().map(|k| &**k).collect(),
         };
         let include_own = self.current.seqno() != 0 || self.state == ConfigState::Dirty;
-        let mut parsed: Vec<(usize, ConfigMessage)> = Vec::new();
+        let own_pending = self.pending.as_ref().map(|p| p.serialise(self.signer()));
+        let own: &ConfigMessage = own_pending.as_ref().unwrap_or(&self.current);
+        let mut incoming: Vec<(usize, ConfigMessage)> = Vec::new();
         let mut skipped = Vec::new();
         if include_own {
-            parsed.push((0, self.current_message()));
             skipped.push(None);
         }
         let offset = usize::from(include_own);
@@ -407,7 +408,7 @@ impl ConfigBase {
                 .and_then(|plain| ConfigMessage::parse(&plain, verifier.as_ref(), self.lag));
             match msg {
                 Ok(m) => {
-                    parsed.push((i + offset, m));
+                    incoming.push((i + offset, m));
                     accepted.push((i, hash.as_ref().to_owned()));
                     skipped.push(None);
                 }
@@ -417,17 +418,23 @@ impl ConfigBase {
         if accepted.is_empty() {
             return Ok(Vec::new());
         }
-        let config_hashes: BTreeMap<usize, [u8; 32]> = parsed
+        let config_hashes: BTreeMap<usize, [u8; 32]> = incoming
             .iter()
-            .filter(|(i, _)| *i >= offset)
             .map(|(i, m)| (*i - offset, m.hash()))
             .collect();
-        let outcome = resolve(parsed, verifier.is_some(), self.signer(), self.lag, skipped)?;
+        let mut parsed: Vec<(usize, &ConfigMessage)> = Vec::with_capacity(incoming.len() + 1);
+        if include_own {
+            parsed.push((0, own));
+        }
+        parsed.extend(incoming.iter().map(|(i, m)| (*i, m)));
+        let outcome = resolve(&parsed, verifier.is_some(), self.signer(), self.lag, skipped)?;
+        drop(parsed);
+        drop(own_pending);
         let result_hash = outcome.message.hash();
         self.needs_dump = true;
         let mut superseded: Vec<String> = Vec::new();
         if outcome.merged {
-            self.pending = Some(outcome.message.to_mutable_same_seqno());
+            self.pending = Some(outcome.message.into_mutable_same_seqno());
             self.state = ConfigState::Dirty;
             superseded.extend(self.current_hash.take());
             superseded.extend(accepted.iter().map(|(_, h)| h.clone()));

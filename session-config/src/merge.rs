@@ -6,7 +6,7 @@ use session_identity::{Ed25519KeyPair, Ed25519PublicKey};
 
 use crate::diff::{Diff, apply_diff};
 use crate::error::{Error, Result};
-use crate::message::{ConfigMessage, MutableConfigMessage, SeqHash};
+use crate::message::{ConfigMessage, SeqHash};
 use crate::value::prune;
 
 /// The result of [`merge_messages`].
@@ -71,12 +71,13 @@ pub fn merge_messages(
             Err(e) => skipped.push(Some(e)),
         }
     }
-    resolve(parsed, verifier.is_some(), signer, lag, skipped)
+    let refs: Vec<(usize, &ConfigMessage)> = parsed.iter().map(|(i, m)| (*i, m)).collect();
+    resolve(&refs, verifier.is_some(), signer, lag, skipped)
 }
 
 /// [`merge_messages`] on messages already parsed (each with its input index).
 pub(crate) fn resolve(
-    parsed: Vec<(usize, ConfigMessage)>,
+    parsed: &[(usize, &ConfigMessage)],
     verifying: bool,
     signer: Option<&Ed25519KeyPair>,
     lag: i64,
@@ -108,7 +109,7 @@ pub(crate) fn resolve(
     let pick = |i: usize| -> Result<MergeOutcome> {
         let (input, m) = parsed.get(i).ok_or(Error::NoValidConfig)?;
         Ok(MergeOutcome {
-            message: m.clone(),
+            message: (*m).clone(),
             merged: false,
             unmerged_input: Some(*input),
             unmerged_parsed_index: Some(i),
@@ -130,7 +131,7 @@ pub(crate) fn resolve(
     // Merge: highest (seqno, hash) first; first insertion into the replay map wins.
     let mut order: Vec<&ConfigMessage> = live
         .iter()
-        .filter_map(|&i| parsed.get(i).map(|(_, m)| m))
+        .filter_map(|&i| parsed.get(i).map(|(_, m)| *m))
         .collect();
     order.sort_by_key(|m| std::cmp::Reverse(m.seq_hash()));
     let first = order.first().ok_or(Error::NoValidConfig)?;
@@ -142,24 +143,30 @@ pub(crate) fn resolve(
             replay.entry(*key).or_insert((d, idx));
         }
     }
+    let seqno = max.saturating_add(1);
+    let low = i128::from(seqno) - i128::from(lag);
     let mut lagged: BTreeMap<SeqHash, Diff> = BTreeMap::new();
     for (key, (d, idx)) in &replay {
         if let Some(src) = order.get(*idx) {
             apply_diff(&mut data, d, src.data());
         }
-        lagged.insert(*key, (*d).clone());
+        // Every entry is replayed; only those within the lag window are written.
+        if i128::from(key.0) > low {
+            lagged.insert(*key, (*d).clone());
+        }
     }
     prune(&mut data);
-    let merged = MutableConfigMessage::from_parts(
-        max.saturating_add(1),
-        data.clone(),
+    let merged = ConfigMessage::build(
+        seqno,
         data,
+        Diff::new(),
         lagged,
         BTreeMap::new(),
         lag,
+        signer,
     );
     Ok(MergeOutcome {
-        message: merged.serialise(signer),
+        message: merged,
         merged: true,
         unmerged_input: None,
         unmerged_parsed_index: None,

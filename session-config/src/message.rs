@@ -261,7 +261,7 @@ impl ConfigMessage {
 }
 
 /// The lagged diffs a message of `seqno` carries: `seqno − lag < s < seqno`.
-fn window(lagged: &BTreeMap<SeqHash, Diff>, seqno: i64, lag: i64) -> BTreeMap<SeqHash, Diff> {
+pub(crate) fn window(lagged: &BTreeMap<SeqHash, Diff>, seqno: i64, lag: i64) -> BTreeMap<SeqHash, Diff> {
     let low = i128::from(seqno) - i128::from(lag);
     lagged
         .iter()
@@ -411,10 +411,33 @@ impl MutableConfigMessage {
         crate::value::prune(&mut data);
         let diff = compute_diff(&self.orig, &data);
         let lagged = window(&self.lagged, self.seqno, self.lag);
+        ConfigMessage::build(
+            self.seqno,
+            data,
+            diff,
+            lagged,
+            self.unknown.clone(),
+            self.lag,
+            signer,
+        )
+    }
+}
 
+impl ConfigMessage {
+    /// Serialises the parts of a message (spec §3.5) and keeps them with the bytes: `data`
+    /// pruned, `lagged` already limited to the lag window.
+    pub(crate) fn build(
+        seqno: i64,
+        data: ConfigDict,
+        diff: Diff,
+        lagged: BTreeMap<SeqHash, Diff>,
+        unknown: BTreeMap<Vec<u8>, Vec<u8>>,
+        lag: i64,
+        signer: Option<&Ed25519KeyPair>,
+    ) -> Self {
         let mut fixed: BTreeMap<&[u8], Vec<u8>> = BTreeMap::new();
         let mut v = Vec::new();
-        bt::put_int(&mut v, self.seqno);
+        bt::put_int(&mut v, seqno);
         fixed.insert(b"#", v);
         let mut v = Vec::new();
         encode_dict_into(&data, &mut v);
@@ -432,14 +455,15 @@ impl MutableConfigMessage {
         let mut v = Vec::new();
         encode_diff_into(&diff, &mut v);
         fixed.insert(b"=", v);
-        for (k, raw) in &self.unknown {
+        for (k, raw) in &unknown {
             // Parsing never yields an unknown key equal to a fixed one or at/after `~`.
             if k.as_slice() < b"~".as_slice() {
                 fixed.entry(k.as_slice()).or_insert_with(|| raw.clone());
             }
         }
 
-        let mut out = vec![b'd'];
+        let mut out = Vec::with_capacity(fixed.values().map(Vec::len).sum::<usize>() + 96);
+        out.push(b'd');
         for (k, raw) in &fixed {
             bt::put_bytes(&mut out, k);
             out.extend_from_slice(raw);
@@ -453,16 +477,29 @@ impl MutableConfigMessage {
         out.push(b'e');
         let hash = config_hash(&out);
         ConfigMessage {
-            seqno: self.seqno,
+            seqno,
             data,
             diff,
             lagged,
-            unknown: self.unknown.clone(),
+            unknown,
             signature,
             verified: signature.is_some(),
-            lag: self.lag,
+            lag,
             bytes: out,
             hash,
+        }
+    }
+
+    /// [`ConfigMessage::to_mutable_same_seqno`], consuming the message.
+    #[must_use]
+    pub fn into_mutable_same_seqno(self) -> MutableConfigMessage {
+        MutableConfigMessage {
+            seqno: self.seqno,
+            orig: self.data.clone(),
+            data: self.data,
+            lagged: self.lagged,
+            unknown: self.unknown,
+            lag: self.lag,
         }
     }
 }
