@@ -427,7 +427,13 @@ impl ConfigBase {
             parsed.push((0, own));
         }
         parsed.extend(incoming.iter().map(|(i, m)| (*i, m)));
-        let outcome = resolve(&parsed, verifier.is_some(), self.signer(), self.lag, skipped)?;
+        let outcome = resolve(
+            &parsed,
+            verifier.is_some(),
+            self.signer(),
+            self.lag,
+            skipped,
+        )?;
         drop(parsed);
         drop(own_pending);
         let result_hash = outcome.message.hash();

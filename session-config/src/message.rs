@@ -261,7 +261,11 @@ impl ConfigMessage {
 }
 
 /// The lagged diffs a message of `seqno` carries: `seqno − lag < s < seqno`.
-pub(crate) fn window(lagged: &BTreeMap<SeqHash, Diff>, seqno: i64, lag: i64) -> BTreeMap<SeqHash, Diff> {
+pub(crate) fn window(
+    lagged: &BTreeMap<SeqHash, Diff>,
+    seqno: i64,
+    lag: i64,
+) -> BTreeMap<SeqHash, Diff> {
     let low = i128::from(seqno) - i128::from(lag);
     lagged
         .iter()
