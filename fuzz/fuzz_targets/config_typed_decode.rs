@@ -44,7 +44,13 @@ fuzz_target!(|data: &[u8]| {
         ConfigKind::UserProfile => {
             let mut c = UserProfile::new(&me);
             let _ = c.merge(&input);
-            let _ = (c.name(), c.profile_pic(), c.nts_priority(), c.nts_expiry(), c.blinded_msgreqs());
+            let _ = (
+                c.name(),
+                c.profile_pic(),
+                c.nts_priority(),
+                c.nts_expiry(),
+                c.blinded_msgreqs(),
+            );
         }
         ConfigKind::Contacts => {
             let mut c = Contacts::new(&me);
@@ -73,7 +79,13 @@ fuzz_target!(|data: &[u8]| {
         ConfigKind::GroupInfo => {
             let mut c = Info::new(&group.public_key(), None, &[gkey]);
             let _ = c.merge(&input);
-            let _ = (c.name(), c.description(), c.profile_pic(), c.expiry_timer(), c.is_destroyed());
+            let _ = (
+                c.name(),
+                c.description(),
+                c.profile_pic(),
+                c.expiry_timer(),
+                c.is_destroyed(),
+            );
         }
         ConfigKind::GroupMembers => {
             let mut c = Members::new(&group.public_key(), Some(&group), &[gkey]);
