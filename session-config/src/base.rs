@@ -394,7 +394,13 @@ impl ConfigBase {
             ConfigAuth::Group { keys, .. } => keys.iter().map(|k| &**k).collect(),
         };
         let include_own = self.current.seqno() != 0 || self.state == ConfigState::Dirty;
-        let own_pending = self.pending.as_ref().map(|p| p.serialise(self.signer()));
+        // Without the group key, local changes cannot be signed: only the stored message
+        // takes part (a member's unsigned edit never outranks the admins' messages).
+        let own_pending = self
+            .pending
+            .as_ref()
+            .filter(|_| self.can_write())
+            .map(|p| p.serialise(self.signer()));
         let own: &ConfigMessage = own_pending.as_ref().unwrap_or(&self.current);
         let mut incoming: Vec<(usize, ConfigMessage)> = Vec::new();
         let mut skipped = Vec::new();

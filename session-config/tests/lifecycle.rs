@@ -187,6 +187,15 @@ fn group_configs_are_signed_and_only_admins_push() {
     assert_eq!(member.name().as_deref(), Some("Club"));
     member.set_name("Hacked").unwrap();
     assert_eq!(member.push(), Err(Error::NotAdmin));
+    // The admin's next message replaces the member's unsigned local edit.
+    admin.confirm_pushed(p.seqno, "h");
+    admin.set_name("Club 2").unwrap();
+    let p2 = admin.push().unwrap().unwrap();
+    member
+        .merge(&[("h", p.data.as_slice()), ("h2", p2.data.as_slice())])
+        .unwrap();
+    assert_eq!(member.name().as_deref(), Some("Club 2"));
+    assert!(!member.needs_push());
 
     // A message signed by another key is skipped.
     let other = Ed25519KeyPair::from_seed(&[6; 32]);
