@@ -15,8 +15,8 @@ use anyhow::{Context as _, bail, ensure};
 use rand_core::{OsRng, RngCore};
 use session_identity::{Ed25519KeyPair, X25519SecretKey};
 use session_onion::{
-    Decision, Destination, EncType, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder, Route,
-    Hop,
+    Decision, Destination, EncType, Hop, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder,
+    Route,
 };
 use session_protocol::{
     CheckedRecipient, decrypt_incoming, decrypt_incoming_x25519, encrypt_for_checked_recipient,

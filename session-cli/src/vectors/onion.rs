@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 use session_onion::{
-    EncType, Error, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder, PendingResponse,
-    ReplyFormat, Route, ServerDestination, Hop, X25519PublicKey, X25519SecretKey,
+    EncType, Error, Hop, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder, PendingResponse,
+    ReplyFormat, Route, ServerDestination, X25519PublicKey, X25519SecretKey,
 };
 
 use super::{Categorized, Failure, Inputs, OpResult, Outputs};
