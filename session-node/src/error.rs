@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// A file or socket operation failed.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         /// What was being done.
         what: String,
@@ -17,7 +17,7 @@ pub enum Error {
     },
     /// An address could not be bound (on Linux all of 127.0.0.0/8 is loopback; elsewhere each
     /// 127.0.0.x address may need to be configured).
-    #[error("cannot bind {addr}: {source}")]
+    #[error("cannot bind {addr} (on Linux all of 127.0.0.0/8 is loopback; elsewhere add the address first)")]
     Bind {
         /// The address.
         addr: std::net::SocketAddr,
