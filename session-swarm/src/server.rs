@@ -925,72 +925,76 @@ impl ClientRequest {
                 SUBACCOUNT_DELETE,
                 "delete_msgs signature verification failed",
             ),
-            Self::DeleteAll(r) if r.before => {
-                if r.timestamp > now_ms.saturating_add(tol) {
-                    return Err(RpcError::new(
-                        401,
-                        "delete_before timestamp too far in the future",
-                    ));
-                }
+            Self::DeleteAll(r) if r.before => refuse_if(
+                r.timestamp > now_ms.saturating_add(tol),
+                401,
+                "delete_before timestamp too far in the future",
+            )
+            .and_then(|()| {
                 r.auth.verify(
                     &request_message::delete_before(r.namespace, r.timestamp),
                     SUBACCOUNT_DELETE,
                     "delete_before signature verification failed",
                 )
-            }
-            Self::DeleteAll(r) => {
-                if r.timestamp.abs_diff(now_ms) > tol {
-                    return Err(RpcError::new(
-                        406,
-                        "delete_all timestamp too far from current time",
-                    ));
-                }
+            }),
+            Self::DeleteAll(r) => refuse_if(
+                r.timestamp.abs_diff(now_ms) > tol,
+                406,
+                "delete_all timestamp too far from current time",
+            )
+            .and_then(|()| {
                 r.auth.verify(
                     &request_message::delete_all(r.namespace, r.timestamp),
                     SUBACCOUNT_DELETE,
                     "delete_all signature verification failed",
                 )
-            }
-            Self::ExpireAll(r) => {
-                if r.expiry < now_ms.saturating_sub(tol) {
-                    return Err(RpcError::new(
-                        406,
-                        "expire_all timestamp should be >= current time",
-                    ));
-                }
+            }),
+            Self::ExpireAll(r) => refuse_if(
+                r.expiry < now_ms.saturating_sub(tol),
+                406,
+                "expire_all timestamp should be >= current time",
+            )
+            .and_then(|()| {
                 r.auth.verify(
                     &request_message::expire_all(r.namespace, r.expiry),
                     SUBACCOUNT_DELETE,
                     "expire_all signature verification failed",
                 )
-            }
-            Self::Expire(r) => {
-                if r.expiries.iter().any(|&e| e < now_ms.saturating_sub(tol)) {
-                    return Err(RpcError::new(
-                        401,
-                        "expire: timestamp should be >= current time",
-                    ));
-                }
+            }),
+            Self::Expire(r) => refuse_if(
+                r.expiries.iter().any(|&e| e < now_ms.saturating_sub(tol)),
+                401,
+                "expire: timestamp should be >= current time",
+            )
+            .and_then(|()| {
                 r.auth.verify(
                     &request_message::expire(r.mode, &r.expiries, &r.messages),
                     SUBACCOUNT_WRITE,
                     "expire: signature verification failed",
                 )
-            }
-            Self::GetExpiries(r) => {
-                if r.timestamp.abs_diff(now_ms) > tol {
-                    return Err(RpcError::new(
-                        406,
-                        "get_expiries timestamp too far from current time",
-                    ));
-                }
+            }),
+            Self::GetExpiries(r) => refuse_if(
+                r.timestamp.abs_diff(now_ms) > tol,
+                406,
+                "get_expiries timestamp too far from current time",
+            )
+            .and_then(|()| {
                 r.auth.verify(
                     &request_message::get_expiries(r.timestamp, &r.messages),
                     SUBACCOUNT_READ,
                     "get_expiries signature verification failed",
                 )
-            }
+            }),
         }
+    }
+}
+
+/// `Err(status, text)` when `bad`.
+fn refuse_if(bad: bool, status: u16, text: &str) -> Result<(), RpcError> {
+    if bad {
+        Err(RpcError::new(status, text))
+    } else {
+        Ok(())
     }
 }
 
@@ -1772,6 +1776,61 @@ mod tests {
         let mut no_ts = call_of(&req);
         no_ts.params.remove("timestamp");
         assert_eq!(ClientRequest::parse(&no_ts).unwrap_err().status(), 400);
+    }
+
+    #[test]
+    fn clock_refusals_of_the_other_methods() {
+        let auth = Auth::session_id(&kp(6));
+        let h = message_hash(auth.account_id(), Namespace::DEFAULT, b"x");
+        let hs = std::slice::from_ref(&h);
+        let sel = NamespaceSelector::All;
+        let cases: Vec<(rpc::Request, u16, &str)> = vec![
+            (
+                rpc::delete_before(&auth, sel, NOW + 120_000).unwrap(),
+                401,
+                "delete_before timestamp too far in the future",
+            ),
+            (
+                rpc::expire_all(&auth, sel, NOW - 120_000).unwrap(),
+                406,
+                "expire_all timestamp should be >= current time",
+            ),
+            (
+                rpc::expire(&auth, hs, &[NOW - 120_000], ExpireMode::Set).unwrap(),
+                401,
+                "expire: timestamp should be >= current time",
+            ),
+            (
+                rpc::get_expiries(&auth, hs, NOW - 120_000).unwrap(),
+                406,
+                "get_expiries timestamp too far from current time",
+            ),
+        ];
+        for (req, status, text) in cases {
+            let parsed = ClientRequest::parse(&call_of(&req)).unwrap();
+            let e = parsed.check(NOW, false).unwrap_err();
+            assert_eq!((e.status(), e.message()), (status, text));
+        }
+        // The same requests at the right time, signed by someone else: 401.
+        let other = Auth::session_id(&kp(7));
+        let good = rpc::expire_all(&auth, sel, NOW + 60_000).unwrap();
+        ClientRequest::parse(&call_of(&good))
+            .unwrap()
+            .check(NOW, false)
+            .unwrap();
+        let mut forged = call_of(&good);
+        let sig = rpc::expire_all(&other, sel, NOW + 60_000).unwrap();
+        forged
+            .params
+            .insert("signature".into(), sig.params()["signature"].clone());
+        let e = ClientRequest::parse(&forged)
+            .unwrap()
+            .check(NOW, false)
+            .unwrap_err();
+        assert_eq!(
+            (e.status(), e.message()),
+            (401, "expire_all signature verification failed")
+        );
     }
 
     #[test]
