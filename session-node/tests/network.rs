@@ -351,6 +351,14 @@ fn unknown_next_node_is_reported() {
     });
 }
 
+/// Sends a recursive request; every one of the 4 members must report a verified success.
+async fn all_members_ok(c: &mut Conn, req: &session_swarm::Request) {
+    let (status, _, text) = c.rpc(req).await;
+    assert_eq!(status, 200, "{text}");
+    let parsed = SwarmResponse::parse(req, text.as_bytes()).unwrap();
+    assert_eq!(parsed.successes().count(), 4, "{text}");
+}
+
 #[test]
 fn delete_expire_batch_and_oxend_request() {
     block_on(async {
@@ -381,44 +389,17 @@ fn delete_expire_batch_and_oxend_request() {
             session_swarm::ExpireMode::Shorten,
         )
         .unwrap();
-        let (status, _, text) = c.rpc(&req).await;
-        assert_eq!(status, 200, "{text}");
-        assert_eq!(
-            SwarmResponse::parse(&req, text.as_bytes())
-                .unwrap()
-                .successes()
-                .count(),
-            4,
-            "{text}"
-        );
+        all_members_ok(&mut c, &req).await;
         let req = session_swarm::rpc::expire_all(
             &dave,
             session_swarm::NamespaceSelector::All,
             now_ms() + 1_200_000,
         )
         .unwrap();
-        let (status, _, text) = c.rpc(&req).await;
-        assert_eq!(status, 200, "{text}");
-        assert_eq!(
-            SwarmResponse::parse(&req, text.as_bytes())
-                .unwrap()
-                .successes()
-                .count(),
-            4,
-            "{text}"
-        );
+        all_members_ok(&mut c, &req).await;
         // delete one; it is gone from every member.
         let req = session_swarm::rpc::delete(&dave, &hashes[..1], true).unwrap();
-        let (status, _, text) = c.rpc(&req).await;
-        assert_eq!(status, 200, "{text}");
-        assert_eq!(
-            SwarmResponse::parse(&req, text.as_bytes())
-                .unwrap()
-                .successes()
-                .count(),
-            4,
-            "{text}"
-        );
+        all_members_ok(&mut c, &req).await;
         for m in &members {
             let (_, _, text) = Conn::to(m).await.rpc(&retrieve_req(&dave, 0)).await;
             let r = RetrieveResponse::parse(text.as_bytes()).unwrap();
