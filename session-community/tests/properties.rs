@@ -172,3 +172,69 @@ proptest! {
         }
     }
 }
+
+fn json_leaf() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        "[A-Za-z0-9+/=]{0,90}".prop_map(Value::from),
+        "(05|15|25|00)[0-9a-f]{64}".prop_map(Value::from),
+    ]
+}
+
+fn message_json() -> impl Strategy<Value = serde_json::Value> {
+    let keys = prop::sample::select(vec![
+        "id",
+        "seqno",
+        "session_id",
+        "data",
+        "signature",
+        "deleted",
+        "posted",
+        "edited",
+        "whisper",
+        "whisper_mods",
+        "whisper_to",
+        "reactions",
+        "filtered",
+    ]);
+    prop::collection::btree_map(keys, json_leaf(), 0..10).prop_map(|m| {
+        serde_json::Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn structured_messages_never_panic(msgs in prop::collection::vec(message_json(), 0..6)) {
+        let body = serde_json::to_vec(&msgs).unwrap();
+        if let Ok(list) = api::messages_recent(&"r".parse().unwrap(), Default::default()).parse_response(200, &body) {
+            let checked = api::check_messages(&list);
+            prop_assert_eq!(checked.updates.len() + checked.rejected.len(), list.len());
+            // Random data never passes as an authentic post.
+            prop_assert!(!checked.updates.iter().any(|u| matches!(u, api::MessageUpdate::Post(_))));
+        }
+    }
+
+    #[test]
+    fn poller_never_panics(
+        items in prop::collection::vec((100u16..600, prop::collection::vec(message_json(), 0..3)), 0..8),
+        dms in any::<bool>(),
+    ) {
+        use session_community::poll::{Poller, Start};
+        let mut p = Poller::new(dms);
+        p.add_room("a".parse().unwrap(), Start::Recent);
+        p.add_room("b".parse().unwrap(), Start::Seqno(5));
+        let round = p.round();
+        let answer: Vec<serde_json::Value> = items
+            .into_iter()
+            .map(|(code, body)| serde_json::json!({"code": code, "headers": {"content-type": "application/json"}, "body": body}))
+            .collect();
+        let _ = p.handle(&round, 200, &serde_json::to_vec(&answer).unwrap());
+        prop_assert!(p.seqno(&"b".parse().unwrap()).is_some_and(|s| s >= 5));
+    }
+}
