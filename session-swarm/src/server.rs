@@ -695,6 +695,63 @@ impl ExpireRequest {
             .unwrap_or(0)
             .min(now_ms.saturating_add(PRIVATE_MAX_TTL_MS))
     }
+
+    /// Plans the request against the current expiries of the account's messages (`current`:
+    /// hash → expiry, for the requested hashes the node holds): which hashes get which new
+    /// expiry, and the result fields (`applied` expiries, `updated`, `unchanged` with their
+    /// current expiry). Without shorten/extend every held hash is updated; `shorten` only
+    /// lowers, `extend` only raises.
+    #[must_use]
+    pub fn plan(
+        &self,
+        current: &std::collections::HashMap<String, u64>,
+        now_ms: u64,
+    ) -> ExpirePlan {
+        let mut plan = ExpirePlan::default();
+        for (i, h) in self.messages.iter().enumerate() {
+            let Some(&cur) = current.get(h) else { continue };
+            let want = self.applied_expiry(i, now_ms);
+            let change = match self.mode {
+                ExpireMode::Shorten => want < cur,
+                ExpireMode::Extend => want > cur,
+                _ => true,
+            };
+            if change {
+                plan.set.push((h.clone(), want));
+                plan.updated.push(h.clone());
+                plan.applied.push(want);
+            } else {
+                plan.unchanged.push((h.clone(), cur));
+            }
+        }
+        if self.expiries.len() == 1 {
+            plan.applied = vec![self.applied_expiry(0, now_ms)];
+        }
+        plan
+    }
+}
+
+/// What an `expire` request does on one node ([`ExpireRequest::plan`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExpirePlan {
+    /// Hashes to give a new expiry.
+    pub set: Vec<(String, u64)>,
+    /// The applied expiry (single mode) or one per updated hash.
+    pub applied: Vec<u64>,
+    /// Updated hashes, request order.
+    pub updated: Vec<String>,
+    /// Unchanged hashes with their current expiry (shorten/extend).
+    pub unchanged: Vec<(String, u64)>,
+}
+
+/// The status a relay answers with for the next hop's status (`http::from_code`: 200, 400,
+/// 401, 403, 404, 406, 410, 413, 421, 429, 500, 502, 503, 504 pass; others become 500).
+#[must_use]
+pub const fn relayed_status(code: u16) -> u16 {
+    match code {
+        200 | 400 | 401 | 403 | 404 | 406 | 410 | 413 | 421 | 429 | 500 | 502 | 503 | 504 => code,
+        _ => 500,
+    }
 }
 
 /// `get_expiries` (spec §5.7).
@@ -1831,6 +1888,33 @@ mod tests {
             (e.status(), e.message()),
             (401, "expire_all signature verification failed")
         );
+    }
+
+    #[test]
+    fn expire_plans() {
+        let auth = Auth::session_id(&kp(8));
+        let h = |d: &[u8]| message_hash(auth.account_id(), Namespace::DEFAULT, d);
+        let (a, b, c) = (h(b"a"), h(b"b"), h(b"c"));
+        let held: std::collections::HashMap<String, u64> =
+            [(a.clone(), NOW + 1_000_000), (b.clone(), NOW + 3_000_000)].into();
+        let plan_for = |mode, expiry: u64| {
+            let req =
+                rpc::expire(&auth, &[a.clone(), b.clone(), c.clone()], &[expiry], mode).unwrap();
+            let ClientRequest::Expire(x) = ClientRequest::parse(&call_of(&req)).unwrap() else {
+                panic!("not an expire")
+            };
+            x.plan(&held, NOW)
+        };
+        let p = plan_for(ExpireMode::Shorten, NOW + 2_000_000);
+        assert_eq!(p.updated, vec![b.clone()]);
+        assert_eq!(p.unchanged, vec![(a.clone(), NOW + 1_000_000)]);
+        let p = plan_for(ExpireMode::Extend, NOW + 2_000_000);
+        assert_eq!(p.updated, vec![a.clone()]);
+        let p = plan_for(ExpireMode::Set, NOW + 40 * 86_400_000);
+        assert_eq!(p.updated.len(), 2);
+        assert_eq!(p.applied, vec![NOW + PRIVATE_MAX_TTL_MS]);
+        assert_eq!(relayed_status(418), 500);
+        assert_eq!(relayed_status(421), 421);
     }
 
     #[test]
