@@ -17,7 +17,9 @@ pub enum Error {
     },
     /// An address could not be bound (on Linux all of 127.0.0.0/8 is loopback; elsewhere each
     /// 127.0.0.x address may need to be configured).
-    #[error("cannot bind {addr} (on Linux all of 127.0.0.0/8 is loopback; elsewhere add the address first)")]
+    #[error(
+        "cannot bind {addr} (on Linux all of 127.0.0.0/8 is loopback; elsewhere add the address first)"
+    )]
     Bind {
         /// The address.
         addr: std::net::SocketAddr,

@@ -596,14 +596,6 @@ async fn sync_answer(
     }
 }
 
-/// Status codes a relay passes through (`http::from_code`); others become 500.
-pub(crate) fn relayed_status(code: u16) -> u16 {
-    match code {
-        200 | 400 | 401 | 403 | 404 | 406 | 410 | 413 | 421 | 429 | 500 | 502 | 503 | 504 => code,
-        _ => 500,
-    }
-}
-
 /// Peels one onion layer and does what it asks: destination RPC, relay to the next node, or a
 /// proxied HTTP request. Returns the HTTP status and body to answer with.
 async fn process_layer(inner: &Arc<Inner>, layer: IncomingLayer) -> (u16, Bytes) {
@@ -644,7 +636,7 @@ async fn process_layer(inner: &Arc<Inner>, layer: IncomingLayer) -> (u16, Bytes)
                 .post(Some(&inner.key), &next, "/sn/onion_req", msg, RELAY_TIMEOUT)
                 .await
             {
-                Ok((status, body)) => (relayed_status(status), body),
+                Ok((status, body)) => (server::relayed_status(status), body),
                 Err(PeerFailure::Unreachable) => (
                     502,
                     Bytes::from(format!("Next node is currently unreachable: {dest}")),
@@ -826,29 +818,16 @@ async fn apply_local(inner: &Arc<Inner>, req: ClientRequest, now: u64) -> Result
                     .map_err(internal)?
                     .into_iter()
                     .collect();
-                let (mut applied, mut updated, mut unchanged) =
-                    (Vec::new(), Vec::new(), Vec::new());
-                for (i, h) in x.messages.iter().enumerate() {
-                    let Some(&cur) = current.get(h) else { continue };
-                    let want = x.applied_expiry(i, now);
-                    let change = match x.mode {
-                        session_swarm::ExpireMode::Shorten => want < cur,
-                        session_swarm::ExpireMode::Extend => want > cur,
-                        _ => true,
-                    };
-                    if change {
-                        store.set_expiry(h, want).map_err(internal)?;
-                        updated.push(h.clone());
-                        applied.push(want);
-                    } else {
-                        unchanged.push((h.clone(), cur));
-                    }
-                }
-                if x.expiries.len() == 1 {
-                    applied = vec![x.applied_expiry(0, now)];
+                let plan = x.plan(&current, now);
+                for (h, e) in &plan.set {
+                    store.set_expiry(h, *e).map_err(internal)?;
                 }
                 Ok(server::expire_result(
-                    &key, x, &applied, &updated, &unchanged,
+                    &key,
+                    x,
+                    &plan.applied,
+                    &plan.updated,
+                    &plan.unchanged,
                 ))
             }
             _ => Err(RpcError::new(500, "not a recursive method")),

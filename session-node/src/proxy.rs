@@ -98,7 +98,7 @@ async fn post(relay: &ServerRelay) -> Result<(u16, Bytes), String> {
 pub(crate) async fn relay(relay: &ServerRelay) -> (u16, Bytes) {
     debug!(url = %relay.url(), "proxying");
     match tokio::time::timeout(PROXY_TIMEOUT, post(relay)).await {
-        Ok(Ok((status, body))) => (crate::node::relayed_status(status), body),
+        Ok(Ok((status, body))) => (session_swarm::server::relayed_status(status), body),
         Ok(Err(e)) => (502, Bytes::from(e)),
         Err(_) => (504, Bytes::from_static(b"Request time out")),
     }
