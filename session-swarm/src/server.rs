@@ -1241,6 +1241,23 @@ pub enum HashResult {
 }
 
 impl HashResult {
+    /// The affected (namespace, hash) pairs of a request for `sel`: a list for one namespace,
+    /// grouped by namespace for `"all"`.
+    #[must_use]
+    pub fn from_rows(sel: NamespaceSelector, rows: Vec<(Namespace, String)>) -> Self {
+        match sel {
+            NamespaceSelector::One(_) => Self::List(rows.into_iter().map(|(_, h)| h).collect()),
+            _ => {
+                let mut by: std::collections::BTreeMap<Namespace, Vec<String>> =
+                    std::collections::BTreeMap::new();
+                for (ns, h) in rows {
+                    by.entry(ns).or_default().push(h);
+                }
+                Self::ByNamespace(by.into_iter().collect())
+            }
+        }
+    }
+
     fn sorted_all(&self) -> Vec<String> {
         let mut v: Vec<String> = match self {
             Self::List(l) => l.clone(),
@@ -1992,7 +2009,17 @@ mod tests {
         let ClientRequest::DeleteAll(d) = parsed else {
             panic!()
         };
-        let hr = HashResult::ByNamespace(vec![(Namespace::new(2), vec!["b".into(), "a".into()])]);
+        let hr = HashResult::from_rows(
+            NamespaceSelector::All,
+            vec![
+                (Namespace::new(2), "b".into()),
+                (Namespace::new(2), "a".into()),
+            ],
+        );
+        assert_eq!(
+            hr,
+            HashResult::ByNamespace(vec![(Namespace::new(2), vec!["b".into(), "a".into()])])
+        );
         let (_, v) = recursive_answer(
             vec![(
                 n.public_key(),
