@@ -24,7 +24,7 @@ use session_swarm::server::{
     self, AnswerBody, ClientRequest, HashResult, MemberEntry, PEER_PUBKEY_HEADER,
     PEER_SIGNATURE_HEADER, PEER_TIMESTAMP_HEADER, RetrieveBudget, RpcCall, RpcError,
 };
-use session_swarm::{NamespaceSelector, ServiceNode, SwarmId};
+use session_swarm::{ServiceNode, SwarmId};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -799,7 +799,7 @@ async fn apply_local(inner: &Arc<Inner>, req: ClientRequest, now: u64) -> Result
                 Ok(server::delete_all_result(
                     &key,
                     d,
-                    &hash_result(d.namespace, rows),
+                    &HashResult::from_rows(d.namespace, rows),
                 ))
             }
             ClientRequest::ExpireAll(x) => {
@@ -809,7 +809,7 @@ async fn apply_local(inner: &Arc<Inner>, req: ClientRequest, now: u64) -> Result
                 Ok(server::expire_all_result(
                     &key,
                     x,
-                    &hash_result(x.namespace, rows),
+                    &HashResult::from_rows(x.namespace, rows),
                 ))
             }
             ClientRequest::Expire(x) => {
@@ -835,26 +835,6 @@ async fn apply_local(inner: &Arc<Inner>, req: ClientRequest, now: u64) -> Result
     })
     .await
     .map_err(internal)?
-}
-
-fn hash_result(
-    sel: NamespaceSelector,
-    rows: Vec<(session_swarm::Namespace, String)>,
-) -> HashResult {
-    match sel {
-        NamespaceSelector::One(_) => HashResult::List(rows.into_iter().map(|(_, h)| h).collect()),
-        _ => {
-            let mut by: std::collections::BTreeMap<i16, Vec<String>> = Default::default();
-            for (ns, h) in rows {
-                by.entry(ns.get()).or_default().push(h);
-            }
-            HashResult::ByNamespace(
-                by.into_iter()
-                    .map(|(ns, l)| (session_swarm::Namespace::new(ns), l))
-                    .collect(),
-            )
-        }
-    }
 }
 
 async fn run_recursive(
