@@ -47,6 +47,8 @@ pub const MAX_IN_FLIGHT: usize = 512;
 pub const RELAY_TIMEOUT: Duration = Duration::from_secs(10);
 /// A swarm member gets this long to answer a forwarded request.
 pub const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+/// A keep-alive connection with no request for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The `height` nodes report.
 const HEIGHT: u64 = 1_000;
 
@@ -344,16 +346,43 @@ async fn serve(
                 debug!(%peer, "TLS handshake failed");
                 return;
             };
+            // Idle keep-alive connections are closed after IDLE_TIMEOUT so that idle clients
+            // cannot hold every connection slot.
+            let activity = Arc::new((AtomicU64::new(0), AtomicU64::new(now_ms())));
+            let seen = activity.clone();
             let svc = hyper::service::service_fn(move |req| {
-                let inner = inner.clone();
-                async move { Ok::<_, std::convert::Infallible>(handle(inner, req).await) }
+                let (inner, seen) = (inner.clone(), seen.clone());
+                async move {
+                    seen.0.fetch_add(1, Ordering::Relaxed);
+                    let resp = handle(inner, req).await;
+                    seen.0.fetch_sub(1, Ordering::Relaxed);
+                    seen.1.store(now_ms(), Ordering::Relaxed);
+                    Ok::<_, std::convert::Infallible>(resp)
+                }
             });
-            let _ = hyper::server::conn::http1::Builder::new()
+            let conn = hyper::server::conn::http1::Builder::new()
                 .timer(hyper_util::rt::TokioTimer::new())
                 .keep_alive(true)
                 .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(stream), svc)
-                .await;
+                .serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            let mut tick = tokio::time::interval(IDLE_TIMEOUT / 4);
+            let mut closing = false;
+            loop {
+                tokio::select! {
+                    _ = conn.as_mut() => break,
+                    _ = tick.tick() => {
+                        let idle_for = now_ms().saturating_sub(activity.1.load(Ordering::Relaxed));
+                        if !closing
+                            && activity.0.load(Ordering::Relaxed) == 0
+                            && u128::from(idle_for) >= IDLE_TIMEOUT.as_millis()
+                        {
+                            conn.as_mut().graceful_shutdown();
+                            closing = true;
+                        }
+                    }
+                }
+            }
         });
         // Reap finished connection tasks so the set stays small.
         while tasks.try_join_next().is_some() {}
