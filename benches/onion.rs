@@ -9,8 +9,8 @@ use rand_core::OsRng;
 use session_stack::identity::Ed25519KeyPair;
 use session_stack::identity::X25519SecretKey;
 use session_stack::onion::{
-    Decision, Destination, EncType, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder,
-    ReplyBody, Route, Hop,
+    Decision, Destination, EncType, Hop, IncomingLayer, LayerKey, NodeKeys, OnionRequestBuilder,
+    ReplyBody, Route,
 };
 
 fn nodes(n: usize) -> Vec<(NodeKeys, Hop)> {

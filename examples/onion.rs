@@ -9,8 +9,8 @@
 use rand_core::OsRng;
 use session_stack::identity::Ed25519KeyPair;
 use session_stack::onion::{
-    Decision, Destination, EncType, IncomingLayer, NodeKeys, OnionRequestBuilder, ReplyBody, Route,
-    Hop,
+    Decision, Destination, EncType, Hop, IncomingLayer, NodeKeys, OnionRequestBuilder, ReplyBody,
+    Route,
 };
 
 /// A short, log-safe form of a key: `ab12…ef`.

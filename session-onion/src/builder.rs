@@ -157,11 +157,7 @@ impl OnionRequestBuilder {
     /// A request carrying `payload` to `destination` through `path` (guard node first), using
     /// xchacha20 like libsession (see [`OnionRequestBuilder::enc_type`]).
     #[must_use]
-    pub fn new(
-        path: Vec<Hop>,
-        destination: Destination,
-        payload: impl Into<Vec<u8>>,
-    ) -> Self {
+    pub fn new(path: Vec<Hop>, destination: Destination, payload: impl Into<Vec<u8>>) -> Self {
         Self {
             path,
             destination,

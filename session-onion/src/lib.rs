@@ -10,7 +10,7 @@ mod node;
 mod response;
 mod v4;
 
-pub use builder::{Destination, OnionRequestBuilder, ServerDestination, Hop};
+pub use builder::{Destination, Hop, OnionRequestBuilder, ServerDestination};
 pub use error::{Error, Result, Retry};
 pub use frame::{encode_frame, parse_frame, split_frame};
 pub use hop::{EncType, LayerKey};

@@ -9,9 +9,9 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use serde_json::{Map, json};
 use session_onion::{
-    Decision, Destination, Ed25519KeyPair, EncType, Error, HttpRequest, IncomingLayer, NodeKeys,
-    OnionRequestBuilder, PendingResponse, Rejection, ReplyBody, Retry, Route, ServerDestination,
-    Hop, X25519SecretKey, encode_v4_response, parse_v4_response,
+    Decision, Destination, Ed25519KeyPair, EncType, Error, Hop, HttpRequest, IncomingLayer,
+    NodeKeys, OnionRequestBuilder, PendingResponse, Rejection, ReplyBody, Retry, Route,
+    ServerDestination, X25519SecretKey, encode_v4_response, parse_v4_response,
 };
 
 struct Node {
