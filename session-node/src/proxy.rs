@@ -12,7 +12,6 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
-use rustls::pki_types::pem::PemObject as _;
 use session_onion::{Protocol, ServerRelay};
 use tokio::net::TcpStream;
 use tracing::debug;
@@ -21,30 +20,11 @@ use tracing::debug;
 pub(crate) const PROXY_TIMEOUT: Duration = Duration::from_secs(25);
 const MAX_ANSWER: usize = 10 * 1024 * 1024;
 
-fn roots() -> Arc<rustls::ClientConfig> {
-    static CFG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
-    CFG.get_or_init(|| {
-        let mut store = rustls::RootCertStore::empty();
-        let file = std::env::var_os("SSL_CERT_FILE").map_or_else(
-            || "/etc/ssl/certs/ca-certificates.crt".into(),
-            std::path::PathBuf::from,
-        );
-        if let Ok(iter) = rustls::pki_types::CertificateDer::pem_file_iter(&file) {
-            for cert in iter.flatten() {
-                let _ = store.add(cert);
-            }
-        }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let cfg = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map(|b| b.with_root_certificates(store).with_no_client_auth());
-        Arc::new(cfg.unwrap_or_else(|_| {
-            rustls::ClientConfig::builder()
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth()
-        }))
-    })
-    .clone()
+/// The system roots' configuration (`session_net::system_roots_client_config`), read once.
+fn roots() -> Result<Arc<rustls::ClientConfig>, String> {
+    static CFG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
+    CFG.get_or_init(|| session_net::system_roots_client_config().map_err(|e| e.to_string()))
+        .clone()
 }
 
 async fn post(relay: &ServerRelay) -> Result<(u16, Bytes), String> {
@@ -69,7 +49,7 @@ async fn post(relay: &ServerRelay) -> Result<(u16, Bytes), String> {
         .map_err(|e| e.to_string())?;
     let resp = if relay.protocol() == Protocol::Https {
         let name = ServerName::try_from(relay.host().to_owned()).map_err(|e| e.to_string())?;
-        let tls = tokio_rustls::TlsConnector::from(roots())
+        let tls = tokio_rustls::TlsConnector::from(roots()?)
             .connect(name, tcp)
             .await
             .map_err(|e| e.to_string())?;

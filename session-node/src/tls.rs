@@ -1,22 +1,15 @@
 //! TLS: the node's self-signed certificate (made at first start, kept in the data directory)
 //! and the client side of node-to-node connections, which does not verify certificates (as on
 //! the real network: onion layers are keyed to the node's X25519 key and node-to-node requests
-//! are signed with the sender's Ed25519 key).
+//! are signed with the sender's Ed25519 key); that configuration comes from `session-net`.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::error::{Error, Result, io};
 use crate::keys::write_private;
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
 
 /// Loads `tls-cert.der` / `tls-key.der` from `dir`, making them (ECDSA P-256, CN=localhost)
 /// on first use, and builds the server configuration (HTTP/1.1, TLS 1.2 and 1.3).
@@ -33,74 +26,21 @@ pub(crate) fn server_config(dir: &Path) -> Result<Arc<rustls::ServerConfig>> {
     let cert = std::fs::read(&cert_path).map_err(io(format!("reading {}", cert_path.display())))?;
     let key = std::fs::read(&key_path).map_err(io(format!("reading {}", key_path.display())))?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key));
-    let mut cfg = rustls::ServerConfig::builder_with_provider(provider())
+    let mut cfg = rustls::ServerConfig::builder_with_provider(session_net::provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(e.to_string()))?
         .with_no_client_auth()
         .with_single_cert(vec![CertificateDer::from(cert)], key)
         .map_err(|e| Error::Tls(e.to_string()))?;
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    cfg.alpn_protocols = vec![session_net::ALPN_HTTP1.to_vec()];
     Ok(Arc::new(cfg))
 }
 
-/// Accepts any server certificate but still checks the handshake signature with it.
-#[derive(Debug)]
-struct AnyCert(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AnyCert {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// The client configuration nodes (and tests) use to talk to nodes: no certificate check.
+/// The client configuration nodes (and tests) use to talk to nodes: no certificate check
+/// (`session_net::node_client_config`).
 ///
 /// # Errors
 /// [`Error::Tls`] if the provider refuses the default protocol versions.
 pub fn insecure_client_config() -> Result<Arc<rustls::ClientConfig>> {
-    let p = provider();
-    let mut cfg = rustls::ClientConfig::builder_with_provider(p.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCert(p)))
-        .with_no_client_auth();
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(cfg))
+    session_net::node_client_config().map_err(|e| Error::Tls(e.to_string()))
 }
