@@ -7,6 +7,7 @@ pub mod encoding;
 mod error;
 pub mod poll;
 pub mod post;
+pub mod server;
 pub mod url;
 
 pub use api::{ApiRequest, FromResponse, Method, Request, ServerError, ServerErrorKind};

@@ -51,6 +51,12 @@ pub enum Error {
     /// A protocol-level error from the core crates.
     #[error(transparent)]
     Swarm(#[from] session_swarm::Error),
+    /// A community server may only listen on a loopback address (it is for local use only).
+    #[error("a community server only listens on loopback addresses, not {0}")]
+    NotLoopback(std::net::IpAddr),
+    /// A community room token or join URL is malformed.
+    #[error("community: {0}")]
+    Community(#[from] session_community::Error),
 }
 
 /// `Result` with this crate's [`Error`].

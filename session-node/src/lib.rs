@@ -52,6 +52,7 @@
 
 #![forbid(unsafe_code)]
 
+mod community;
 mod error;
 mod keys;
 mod node;
@@ -62,6 +63,7 @@ mod testnet;
 mod tls;
 mod view;
 
+pub use community::CommunityServer;
 pub use error::{Error, Result};
 pub use node::{
     FORWARD_TIMEOUT, IDLE_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, MAX_IN_FLIGHT, Node, NodeConfig,
