@@ -17,7 +17,7 @@ use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
 use session_onion::{
     DestinationErrorKind, EncType, Hop, OnionRequestBuilder, PathErrorKind, Retry,
 };
-use session_protocol::proto::{Content, DataMessage, LokiProfile};
+use session_protocol::proto::{Content, DataMessage};
 use session_protocol::{SendOptions, decode_from_storage, encode_for_recipient};
 use session_swarm::pool::{BootstrapStep, FailureOutcome, WrongSwarmAction};
 use session_swarm::response::{MemberOutcome, RetrieveResponse};
@@ -29,6 +29,7 @@ use session_swarm::{
 use tokio_rustls::TlsConnector;
 use tracing::Instrument as _;
 
+use crate::config_sync::{ConfigOptions, ConfigSync};
 use crate::error::{Error, Result, TransportError};
 use crate::message::{Message, MessageKind, SendReceipt};
 use crate::network::{Network, SeedNode};
@@ -74,6 +75,7 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     pool_config: PoolConfig,
     last_hashes: HashMap<Ed25519PublicKey, String>,
+    pub(crate) config: ConfigOptions,
 }
 
 impl Default for ClientBuilder {
@@ -88,6 +90,7 @@ impl Default for ClientBuilder {
             request_timeout: Duration::from_secs(20),
             pool_config: PoolConfig::default(),
             last_hashes: HashMap::new(),
+            config: ConfigOptions::default(),
         }
     }
 }
@@ -161,8 +164,10 @@ impl ClientBuilder {
         }
         let auth = Auth::session_id(&identity);
         let account = identity.account_id();
+        let config = ConfigSync::new(&identity, self.config)?;
         let client = Client {
             inner: Arc::new(Inner {
+                config,
                 account,
                 swarm_key: SwarmPubkey::from(&identity.account_id()),
                 identity,
@@ -236,6 +241,8 @@ struct Inner {
     state: Mutex<State>,
     bootstrap: tokio::sync::Mutex<()>,
     shut_down: AtomicBool,
+    /// The account's user configs (`config_sync.rs`).
+    config: ConfigSync,
 }
 
 /// A Session client: sends and receives messages through 3-hop onion paths. Cheap to clone
@@ -359,8 +366,23 @@ impl Client {
         self.state().clock_offset_ms
     }
 
+    /// The account's config state (`config_sync.rs`).
+    pub(crate) fn config_sync(&self) -> &ConfigSync {
+        &self.inner.config
+    }
+
+    /// The account's storage authentication.
+    pub(crate) fn auth(&self) -> &Auth {
+        &self.inner.auth
+    }
+
+    /// The account as a swarm key.
+    pub(crate) fn swarm_key(&self) -> &SwarmPubkey {
+        &self.inner.swarm_key
+    }
+
     /// The network's time, ms: the local clock corrected by [`Client::clock_offset_ms`].
-    fn network_now_ms(&self) -> u64 {
+    pub(crate) fn network_now_ms(&self) -> u64 {
         now_ms().saturating_add_signed(self.clock_offset_ms())
     }
 
@@ -846,14 +868,13 @@ impl Client {
             return Err(Error::InvalidInput("empty message".into()));
         }
         let sent_ms = self.network_now_ms();
+        let (profile, profile_key) = self.outgoing_profile(self.inner.display_name.as_deref());
         let content = Content {
             data_message: Some(DataMessage {
                 body: Some(text.to_owned()),
                 timestamp: Some(sent_ms),
-                profile: self.inner.display_name.as_ref().map(|n| LokiProfile {
-                    display_name: Some(n.clone()),
-                    profile_picture: None,
-                }),
+                profile,
+                profile_key,
                 ..Default::default()
             }),
             ..Default::default()
@@ -940,9 +961,12 @@ impl Client {
                 return Err(Error::NotEnoughNodes);
             }
         }
-        let results =
-            futures_util::future::join_all(members.into_iter().map(|m| self.retrieve_from(m)))
-                .await;
+        // The account's configs alongside (best effort, see `config_sync.rs`).
+        let (results, ()) = futures_util::future::join(
+            futures_util::future::join_all(members.into_iter().map(|m| self.retrieve_from(m))),
+            self.sync_on_poll(),
+        )
+        .await;
         let mut retrieved = Vec::new();
         let mut last_error = None;
         let mut any_ok = false;

@@ -117,6 +117,10 @@ pub enum Error {
         #[source]
         last: Box<Error>,
     },
+    /// A config change that `session-config` refused (e.g. a display name over 100 bytes),
+    /// or a config push it could not build.
+    #[error("config: {0}")]
+    Config(#[from] session_config::Error),
     /// TLS configuration could not be built.
     #[error("tls configuration: {0}")]
     TlsConfig(String),
@@ -151,6 +155,7 @@ impl Error {
             Error::Protocol(_) => ErrorKind::InvalidInput,
             Error::Refused { .. } => ErrorKind::Refused,
             Error::ClockOutOfSync { .. } => ErrorKind::ClockOutOfSync,
+            Error::Config(_) => ErrorKind::InvalidInput,
             Error::Shutdown => ErrorKind::Shutdown,
         }
     }
