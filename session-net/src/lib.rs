@@ -62,10 +62,9 @@ pub fn spki_sha256(cert: &CertificateDer<'_>) -> Option<[u8; 32]> {
     Some(Sha256::digest(parsed.subject_public_key_info().as_ref()).into())
 }
 
-fn with_verifier(
-    provider: Arc<CryptoProvider>,
-    verifier: Arc<dyn ServerCertVerifier>,
-) -> Result<Arc<ClientConfig>> {
+fn with_verifier(pin: Option<Pin>) -> Result<Arc<ClientConfig>> {
+    let provider = provider();
+    let verifier = Arc::new(Verifier::new(&provider, pin));
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .dangerous()
@@ -75,22 +74,52 @@ fn with_verifier(
     Ok(Arc::new(config))
 }
 
-/// Accepts any server certificate; the handshake signature must still verify with the
-/// certificate's key, so the session is bound to that key.
+/// A pinned certificate: the exact DER and the SHA-256 of its SPKI.
 #[derive(Debug)]
-struct AnyCertificate {
-    algorithms: WebPkiSupportedAlgorithms,
+struct Pin {
+    certificate: CertificateDer<'static>,
+    spki_sha256: [u8; 32],
 }
 
-impl ServerCertVerifier for AnyCertificate {
+/// The one certificate verifier: without a pin it accepts any server certificate (service
+/// nodes); with one, the leaf must be the pinned DER, with the pinned SPKI hash, valid for the
+/// host name. Either way the handshake signature must verify with the certificate's key, so the
+/// session is bound to that key.
+#[derive(Debug)]
+struct Verifier {
+    algorithms: WebPkiSupportedAlgorithms,
+    pin: Option<Pin>,
+}
+
+impl Verifier {
+    fn new(provider: &CryptoProvider, pin: Option<Pin>) -> Self {
+        Self {
+            algorithms: provider.signature_verification_algorithms,
+            pin,
+        }
+    }
+}
+
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
+        end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
+        server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(pin) = &self.pin {
+            let refuse = || rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
+            if end_entity.as_ref() != pin.certificate.as_ref() {
+                return Err(refuse());
+            }
+            if spki_sha256(end_entity) != Some(pin.spki_sha256) {
+                return Err(refuse());
+            }
+            let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_name(&parsed, server_name)?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -117,68 +146,13 @@ impl ServerCertVerifier for AnyCertificate {
     }
 }
 
-/// The pinned seed's check: the exact DER, its SPKI SHA-256 and the host name. Handshake
-/// signatures as for any certificate.
-#[derive(Debug)]
-struct PinnedCertificate {
-    certificate: CertificateDer<'static>,
-    spki_sha256: [u8; 32],
-    signatures: AnyCertificate,
-}
-
-impl ServerCertVerifier for PinnedCertificate {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let refuse = || rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer);
-        if end_entity.as_ref() != self.certificate.as_ref() {
-            return Err(refuse());
-        }
-        if spki_sha256(end_entity) != Some(self.spki_sha256) {
-            return Err(refuse());
-        }
-        let parsed = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_name(&parsed, server_name)?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.signatures.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.signatures.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.signatures.supported_verify_schemes()
-    }
-}
-
 /// The configuration for service nodes (and unpinned local seeds): any certificate is
 /// accepted, as the real clients and nodes do; the handshake signature is still checked.
 ///
 /// # Errors
 /// [`Error::Config`] if the provider refuses the default protocol versions.
 pub fn node_client_config() -> Result<Arc<ClientConfig>> {
-    let provider = provider();
-    let algorithms = provider.signature_verification_algorithms;
-    with_verifier(provider, Arc::new(AnyCertificate { algorithms }))
+    with_verifier(None)
 }
 
 /// The configuration for a seed pinned by its DER `certificate` and the SHA-256 of its
@@ -195,16 +169,10 @@ pub fn pinned_client_config(
     if self::spki_sha256(&certificate) != Some(spki_sha256) {
         return Err(Error::PinMismatch);
     }
-    let provider = provider();
-    let algorithms = provider.signature_verification_algorithms;
-    with_verifier(
-        provider,
-        Arc::new(PinnedCertificate {
-            certificate,
-            spki_sha256,
-            signatures: AnyCertificate { algorithms },
-        }),
-    )
+    with_verifier(Some(Pin {
+        certificate,
+        spki_sha256,
+    }))
 }
 
 /// The configuration for ordinary web PKI against the root certificates in `pem` (every
@@ -339,6 +307,17 @@ mod tests {
         matches!(r, Err(rustls::Error::InvalidCertificate(_)))
     }
 
+    /// `cfg` accepts `srv` under `name`, but neither `srv` under another name nor another
+    /// self-signed certificate for `name`.
+    fn accepts_only(cfg: &Arc<ClientConfig>, srv: &Arc<ServerConfig>, name: &str) {
+        handshake(cfg.clone(), srv.clone(), name).unwrap();
+        let other_name = handshake(cfg.clone(), srv.clone(), "other.local");
+        assert!(is_certificate_error(other_name));
+        let impostor = self_signed(name);
+        let impostor = server(vec![impostor.der], impostor.key);
+        assert!(is_certificate_error(handshake(cfg.clone(), impostor, name)));
+    }
+
     #[test]
     fn spki_sha256_is_the_hash_of_the_public_key_info() {
         let m = self_signed("seed.local");
@@ -398,17 +377,7 @@ mod tests {
         let pinned = self_signed("seed.local");
         let cfg = pinned_client_config(pinned.der.clone(), pinned.spki_sha256).unwrap();
         let srv = server(vec![pinned.der.clone()], pinned.key.clone_key());
-        handshake(cfg.clone(), srv.clone(), "seed.local").unwrap();
-        // The pinned certificate under another host name.
-        assert!(is_certificate_error(handshake(
-            cfg.clone(),
-            srv,
-            "other.local"
-        )));
-        // Another certificate for the same host name.
-        let impostor = self_signed("seed.local");
-        let srv = server(vec![impostor.der], impostor.key);
-        assert!(is_certificate_error(handshake(cfg, srv, "seed.local")));
+        accepts_only(&cfg, &srv, "seed.local");
     }
 
     #[test]
@@ -440,16 +409,7 @@ mod tests {
 
         let cfg = roots_client_config(ca.pem().as_bytes()).unwrap();
         let srv = server(vec![leaf.der().clone()], leaf_der);
-        handshake(cfg.clone(), srv.clone(), "relay.local").unwrap();
-        assert!(is_certificate_error(handshake(
-            cfg.clone(),
-            srv,
-            "other.local"
-        )));
-        // A self-signed certificate is not under the roots.
-        let stranger = self_signed("relay.local");
-        let srv = server(vec![stranger.der], stranger.key);
-        assert!(is_certificate_error(handshake(cfg, srv, "relay.local")));
+        accepts_only(&cfg, &srv, "relay.local");
     }
 
     #[test]
