@@ -16,10 +16,11 @@ use rustls::pki_types::ServerName;
 use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
 use session_onion::{
     DestinationErrorKind, EncType, Hop, OnionRequestBuilder, PathErrorKind, Retry,
+    ServerDestination,
 };
 use session_protocol::proto::{Content, DataMessage};
 use session_protocol::{SendOptions, decode_from_storage, encode_for_recipient};
-use session_swarm::pool::{BootstrapStep, FailureOutcome, WrongSwarmAction};
+use session_swarm::pool::{BootstrapStep, FailureOutcome, PathId, WrongSwarmAction};
 use session_swarm::response::{MemberOutcome, RetrieveResponse};
 use session_swarm::rpc::{self, SEED_NODE_FIELDS_WITH_SWARM};
 use session_swarm::{
@@ -307,7 +308,7 @@ impl Client {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn check_open(&self) -> Result<()> {
+    pub(crate) fn check_open(&self) -> Result<()> {
         if self.inner.shut_down.load(Ordering::Acquire) {
             Err(Error::Shutdown)
         } else {
@@ -364,6 +365,21 @@ impl Client {
     #[must_use]
     pub fn clock_offset_ms(&self) -> i64 {
         self.state().clock_offset_ms
+    }
+
+    /// The account's key pair (for the community module's signers).
+    pub(crate) fn identity(&self) -> &Ed25519KeyPair {
+        &self.inner.identity
+    }
+
+    /// The display name given to the builder.
+    pub(crate) fn display_name(&self) -> Option<&str> {
+        self.inner.display_name.as_deref()
+    }
+
+    /// The onion layers' cipher.
+    pub(crate) fn enc_type(&self) -> EncType {
+        self.inner.enc_type
     }
 
     /// The account's config state (`config_sync.rs`).
@@ -728,12 +744,7 @@ impl Client {
             let response = match sent {
                 Ok(r) => r,
                 Err(e) => {
-                    tracing::debug!(error = %e, "guard unreachable");
-                    self.inner.transport.forget(node_addr(&guard));
-                    let mut state = self.state();
-                    state.stats.unreachable_guards += 1;
-                    state.pool.on_node_unreachable(guard.ed25519_pk());
-                    drop(state);
+                    self.on_guard_unreachable(&guard, &e);
                     last = Some(Error::Transport(e));
                     continue;
                 }
@@ -741,10 +752,7 @@ impl Client {
             let status = response.status;
             let error = match pending.decrypt_response(status, &response.body) {
                 Ok(r) => {
-                    let mut state = self.state();
-                    state.stats.successes += 1;
-                    state.pool.on_success(path_id);
-                    drop(state);
+                    self.on_path_success(path_id);
                     return Ok(Routed {
                         node: dest,
                         path: path_keys,
@@ -816,25 +824,151 @@ impl Client {
                     .await;
                 }
                 _ => {
-                    let outcome = {
-                        let mut state = self.state();
-                        state.stats.path_failures += 1;
-                        state.pool.on_failure(
-                            path_id,
-                            Some(status).filter(|s| *s != 200),
-                            &response.body,
-                            &mut OsRng,
-                        )
-                    };
-                    tracing::debug!(?outcome, "path penalised");
-                    let delay = match outcome {
-                        FailureOutcome::NoPenalty => return Err(refusal(error)),
-                        FailureOutcome::Penalised { retry_after_ms }
-                        | FailureOutcome::NodeReplaced { retry_after_ms }
-                        | FailureOutcome::PathDropped { retry_after_ms } => retry_after_ms,
-                        _ => 100,
-                    };
-                    tokio::time::sleep(Duration::from_millis(delay.min(1_000))).await;
+                    if !self.on_path_failure(path_id, status, &response.body).await {
+                        return Err(refusal(error));
+                    }
+                }
+            }
+            last = Some(Error::Onion(error));
+        }
+        Err(Error::RetriesExhausted {
+            attempts: MAX_ATTEMPTS,
+            last: Box::new(last.unwrap_or(Error::NotEnoughNodes)),
+        })
+    }
+
+    /// A guard that could not be reached: forget its connections, tell the pool.
+    fn on_guard_unreachable(&self, guard: &ServiceNode, e: &TransportError) {
+        tracing::debug!(error = %e, "guard unreachable");
+        self.inner.transport.forget(node_addr(guard));
+        let mut state = self.state();
+        state.stats.unreachable_guards += 1;
+        state.pool.on_node_unreachable(guard.ed25519_pk());
+    }
+
+    /// A path that carried a request and its answer back.
+    fn on_path_success(&self, path_id: PathId) {
+        let mut state = self.state();
+        state.stats.successes += 1;
+        state.pool.on_success(path_id);
+    }
+
+    /// A path that failed (`status`, `body`: the edge's answer): penalise it as `NodePool`
+    /// says and wait before the next attempt; `false` when the failure is not the path's (do
+    /// not retry).
+    async fn on_path_failure(&self, path_id: PathId, status: u16, body: &[u8]) -> bool {
+        let outcome = {
+            let mut state = self.state();
+            state.stats.path_failures += 1;
+            state.pool.on_failure(
+                path_id,
+                Some(status).filter(|s| *s != 200),
+                body,
+                &mut OsRng,
+            )
+        };
+        tracing::debug!(?outcome, "path penalised");
+        let delay = match outcome {
+            FailureOutcome::NoPenalty => return false,
+            FailureOutcome::Penalised { retry_after_ms }
+            | FailureOutcome::NodeReplaced { retry_after_ms }
+            | FailureOutcome::PathDropped { retry_after_ms } => retry_after_ms,
+            _ => 100,
+        };
+        tokio::time::sleep(Duration::from_millis(delay.min(1_000))).await;
+        true
+    }
+
+    /// Sends a request to an HTTP server (a community server) through an onion path of the
+    /// pool (`onion.md` §3.3 step D, v4 target) and returns the server's status and body,
+    /// whatever the status: the caller reads it. Failures on the way are retried on other
+    /// paths as the pool says, each attempt with a fresh payload from `payload` (a signed
+    /// request must never reuse its nonce).
+    pub(crate) async fn server_request(
+        &self,
+        destination: &ServerDestination,
+        mut payload: impl FnMut() -> Vec<u8> + Send,
+    ) -> Result<(u16, Vec<u8>)> {
+        let mut last: Option<Error> = None;
+        for attempt in 0..MAX_ATTEMPTS {
+            self.check_open()?;
+            let delay = Duration::from_millis(session_swarm::pool::retry_delay_ms(attempt));
+            if let Err(e) = self.ensure_pool().await {
+                if !e.is_retryable() {
+                    return Err(e);
+                }
+                last = Some(e);
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            let picked = {
+                let mut state = self.state();
+                if state.pool.path_for(None, &mut OsRng).is_none() {
+                    let _ = state.pool.build_path(&mut OsRng);
+                }
+                state
+                    .pool
+                    .path_for(None, &mut OsRng)
+                    .map(|p| (p.id(), p.nodes().to_vec()))
+            };
+            let Some((path_id, hops)) = picked else {
+                last = Some(Error::NotEnoughNodes);
+                tokio::time::sleep(delay).await;
+                continue;
+            };
+            let Some(guard) = hops.first().cloned() else {
+                continue;
+            };
+            let (frame, pending) = OnionRequestBuilder::new(
+                hops.iter().map(Hop::from).collect(),
+                session_onion::Destination::Server(destination.clone()),
+                payload(),
+            )
+            .enc_type(self.inner.enc_type)
+            .build(&mut OsRng)?;
+            self.state().stats.onion_requests += 1;
+            let sent = self
+                .inner
+                .transport
+                .post(
+                    &self.endpoint(&guard),
+                    "/onion_req/v2",
+                    Bytes::from(frame),
+                    &[],
+                )
+                .await;
+            let response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    self.on_guard_unreachable(&guard, &e);
+                    last = Some(Error::Transport(e));
+                    continue;
+                }
+            };
+            let error = match pending.decrypt_response(response.status, &response.body) {
+                Ok(r) => {
+                    self.on_path_success(path_id);
+                    return Ok((r.status, r.body));
+                }
+                // The server answered (with an error status): the path worked.
+                Err(session_onion::Error::Destination(d)) => {
+                    self.on_path_success(path_id);
+                    return Ok((d.status(), d.response().body.clone()));
+                }
+                Err(e) => e,
+            };
+            tracing::debug!(error = %error, "onion request to a server failed");
+            match error.retry() {
+                Retry::Never | Retry::FixClock => return Err(Error::Onion(error)),
+                Retry::Later => tokio::time::sleep(delay).await,
+                Retry::Once => {}
+                _ => {
+                    if !self
+                        .on_path_failure(path_id, response.status, &response.body)
+                        .await
+                    {
+                        return Err(Error::Onion(error));
+                    }
                 }
             }
             last = Some(Error::Onion(error));

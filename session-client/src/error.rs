@@ -117,6 +117,10 @@ pub enum Error {
         #[source]
         last: Box<Error>,
     },
+    /// A community server refused the request (its status: 400, 401, 403, 404, 412, 425, 429,
+    /// 5xx … in [`session_community::ServerError`]), or its answer or a join URL is malformed.
+    #[error("community: {0}")]
+    Community(#[from] session_community::Error),
     /// A config change that `session-config` refused (e.g. a display name over 100 bytes),
     /// or a config push it could not build.
     #[error("config: {0}")]
@@ -155,6 +159,7 @@ impl Error {
             Error::Protocol(_) => ErrorKind::InvalidInput,
             Error::Refused { .. } => ErrorKind::Refused,
             Error::ClockOutOfSync { .. } => ErrorKind::ClockOutOfSync,
+            Error::Community(e) => community_kind(e),
             Error::Config(_) => ErrorKind::InvalidInput,
             Error::Shutdown => ErrorKind::Shutdown,
         }
@@ -164,6 +169,23 @@ impl Error {
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         self.kind() == ErrorKind::Network
+    }
+}
+
+/// A community server's 429 and 5xx can pass; a 425 is a clock (or nonce) problem; other
+/// statuses and malformed answers are refusals; a bad URL or emoji is the caller's input.
+fn community_kind(e: &session_community::Error) -> ErrorKind {
+    use session_community::{Error as C, ServerErrorKind as S};
+    match e {
+        C::Server(s) => match s.kind {
+            S::RateLimited | S::Internal => ErrorKind::Network,
+            S::TooEarly => ErrorKind::ClockOutOfSync,
+            _ => ErrorKind::Refused,
+        },
+        C::InvalidUrl(_) | C::InvalidReaction | C::InvalidPrefix | C::InvalidLength => {
+            ErrorKind::InvalidInput
+        }
+        _ => ErrorKind::Refused,
     }
 }
 
