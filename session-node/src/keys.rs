@@ -1,10 +1,11 @@
 //! The node's Ed25519 identity key, kept in its data directory (`ed25519.key`: the 32-byte
-//! seed as 64 hex digits, mode 0600).
+//! seed as 64 hex digits, mode 0600), and a local community server's X25519 key
+//! (`x25519.key`, the same way).
 
 use std::path::Path;
 
 use rand_core::OsRng;
-use session_identity::Ed25519KeyPair;
+use session_identity::{Ed25519KeyPair, X25519SecretKey};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result, io};
@@ -31,22 +32,40 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::rename(&tmp, path).map_err(io(format!("renaming to {}", path.display())))
 }
 
-/// Loads `dir/ed25519.key`, or makes a new key there.
-pub(crate) fn load_or_create(dir: &Path) -> Result<Ed25519KeyPair> {
-    let path = dir.join("ed25519.key");
+/// Reads a 32-byte secret kept as 64 hex digits in `path`, or writes `make()` there.
+fn load_or_create_secret(
+    path: &Path,
+    make: impl FnOnce() -> [u8; 32],
+) -> Result<Zeroizing<[u8; 32]>> {
+    let mut secret = Zeroizing::new([0u8; 32]);
     if path.exists() {
         let text = Zeroizing::new(
-            std::fs::read_to_string(&path).map_err(io(format!("reading {}", path.display())))?,
+            std::fs::read_to_string(path).map_err(io(format!("reading {}", path.display())))?,
         );
-        let mut seed = Zeroizing::new([0u8; 32]);
-        hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| Error::Malformed {
-            path: path.clone(),
+        hex::decode_to_slice(text.trim(), secret.as_mut()).map_err(|_| Error::Malformed {
+            path: path.to_owned(),
             why: "expected 64 hex digits".into(),
         })?;
-        return Ok(Ed25519KeyPair::from_seed(&seed));
+        return Ok(secret);
     }
-    let key = Ed25519KeyPair::generate(&mut OsRng);
-    let text = Zeroizing::new(hex::encode(key.seed()));
-    write_private(&path, text.as_bytes())?;
-    Ok(key)
+    *secret = make();
+    let text = Zeroizing::new(hex::encode(secret.as_ref()));
+    write_private(path, text.as_bytes())?;
+    Ok(secret)
+}
+
+/// Loads `dir/ed25519.key` (the 32-byte seed), or makes a new key there.
+pub(crate) fn load_or_create(dir: &Path) -> Result<Ed25519KeyPair> {
+    let seed = load_or_create_secret(&dir.join("ed25519.key"), || {
+        *Ed25519KeyPair::generate(&mut OsRng).seed()
+    })?;
+    Ok(Ed25519KeyPair::from_seed(&seed))
+}
+
+/// Loads `dir/x25519.key` (a community server's X25519 secret), or makes a new key there.
+pub(crate) fn load_or_create_x25519(dir: &Path) -> Result<X25519SecretKey> {
+    let secret = load_or_create_secret(&dir.join("x25519.key"), || {
+        *X25519SecretKey::generate(&mut OsRng).as_bytes()
+    })?;
+    Ok(X25519SecretKey::from_bytes(&secret))
 }

@@ -6,6 +6,9 @@
 //!   storage RPC of `session-swarm::server` over SQLite, swarm replication and catch-up.
 //! * [`Testnet`]: N nodes in this process on `127.0.0.2`, `127.0.0.3`, …, evenly spaced swarms,
 //!   `DIR/testnet.json` for clients and tools (`session testnet up` drives it).
+//! * [`CommunityServer`]: an in-memory community server on a loopback address (plain HTTP and
+//!   the onion endpoint `/oxen/v4/lsrpc`) for local networks and tests — **not a production
+//!   community server**; [`TestnetConfig::community`] starts one beside the nodes.
 //!
 //! Node-to-node traffic uses the same HTTPS listener (`POST /sn/onion_req` with the bencoded
 //! `sn.onion_request` message, `POST /sn/storage` for forwarded recursive requests,

@@ -1,6 +1,6 @@
 //! A whole network on loopback, in one process (`local-network.md` §5).
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use serde_json::json;
 use session_swarm::{ServiceNode, SwarmId};
 use tracing::info;
 
+use crate::community::CommunityServer;
 use crate::error::{Error, Result, io};
 use crate::node::{Node, NodeConfig, bind, node_key};
 use crate::peer::PeerClient;
@@ -32,6 +33,11 @@ pub struct TestnetConfig {
     pub nodes: Option<usize>,
     /// Nodes per swarm (swarms = nodes / swarm size, at least 1).
     pub swarm_size: Option<usize>,
+    /// Room tokens of a community server to start beside the nodes (`None`: no server). Its
+    /// address (the first loopback address after the nodes'), port and X25519 key
+    /// (`DIR/community/x25519.key`) are kept in `DIR` for restarts; its posts live in memory
+    /// only. See [`CommunityServer`] (not a production server).
+    pub community: Option<Vec<String>>,
 }
 
 impl TestnetConfig {
@@ -42,6 +48,7 @@ impl TestnetConfig {
             dir: dir.into(),
             nodes: None,
             swarm_size: None,
+            community: None,
         }
     }
     /// Sets the node count.
@@ -56,6 +63,12 @@ impl TestnetConfig {
         self.swarm_size = Some(n);
         self
     }
+    /// Also starts a community server with these rooms (see [`TestnetConfig::community`]).
+    #[must_use]
+    pub fn community(mut self, rooms: &[&str]) -> Self {
+        self.community = Some(rooms.iter().map(|r| (*r).to_owned()).collect());
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -63,6 +76,15 @@ struct Layout {
     nodes: usize,
     swarm_size: usize,
     entries: Vec<LayoutEntry>,
+    /// Where the community server listens (once one was started in this directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    community: Option<CommunityEntry>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct CommunityEntry {
+    ip: Ipv4Addr,
+    port: u16,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,6 +131,7 @@ pub struct Testnet {
     layout: Layout,
     list: Vec<ServiceNode>,
     slots: Vec<Slot>,
+    community: Option<CommunityServer>,
 }
 
 impl std::fmt::Debug for Testnet {
@@ -116,6 +139,7 @@ impl std::fmt::Debug for Testnet {
         f.debug_struct("Testnet")
             .field("dir", &self.dir)
             .field("nodes", &self.list.len())
+            .field("community", &self.community)
             .finish_non_exhaustive()
     }
 }
@@ -191,10 +215,24 @@ impl Testnet {
             entries.push(LayoutEntry { ip, port, swarm_id });
             listeners.push(listener);
         }
-        let layout = Layout {
+        let mut layout = Layout {
             nodes: n,
             swarm_size: size,
             entries,
+            community: stored.as_ref().and_then(|l| l.community),
+        };
+        let community = match &config.community {
+            Some(rooms) => {
+                let server = start_community(&dir, n, layout.community, rooms).await?;
+                if let SocketAddr::V4(a) = server.addr() {
+                    layout.community = Some(CommunityEntry {
+                        ip: *a.ip(),
+                        port: a.port(),
+                    });
+                }
+                Some(server)
+            }
+            None => None,
         };
         write_atomic(
             &layout_path,
@@ -227,6 +265,7 @@ impl Testnet {
             layout,
             list,
             slots,
+            community,
         };
         net.wait_ready().await?;
         net.write_testnet_json()?;
@@ -275,7 +314,19 @@ impl Testnet {
                 })
             })
             .collect();
-        let v = json!({"seeds": self.seeds(), "nodes": nodes});
+        let mut v = json!({"seeds": self.seeds(), "nodes": nodes});
+        if let Some(c) = &self.community {
+            let rooms: Vec<_> = c
+                .rooms()
+                .iter()
+                .map(|r| json!({"token": r, "join_url": c.join_url(r)}))
+                .collect();
+            v["community"] = json!({
+                "base_url": c.base_url(),
+                "public_key": hex::encode(c.public_key().as_bytes()),
+                "rooms": rooms,
+            });
+        }
         let text = serde_json::to_vec_pretty(&v).map_err(|e| Error::Config(e.to_string()))?;
         write_atomic(&self.testnet_json(), &text)
     }
@@ -300,6 +351,12 @@ impl Testnet {
             .take(3)
             .map(|n| format!("https://{}:{}", n.ip(), n.https_port()))
             .collect()
+    }
+
+    /// The community server started with [`TestnetConfig::community`], if any.
+    #[must_use]
+    pub fn community(&self) -> Option<&CommunityServer> {
+        self.community.as_ref()
     }
 
     /// Every node (running or stopped) with its keys, address and swarm id.
@@ -479,8 +536,12 @@ impl Testnet {
         Ok(())
     }
 
-    /// Stops every node (in-flight requests are dropped, databases closed).
+    /// Stops every node (in-flight requests are dropped, databases closed) and the community
+    /// server, if any.
     pub async fn stop(mut self) {
+        if let Some(c) = self.community.take() {
+            c.stop().await;
+        }
         for slot in &mut self.slots {
             if let Some(node) = slot.node.take() {
                 node.stop().await;
@@ -488,4 +549,24 @@ impl Testnet {
         }
         info!(dir = %self.dir.display(), "testnet stopped");
     }
+}
+
+/// Starts the community server of a local network: on its stored address and port, else on
+/// the first loopback address after the `n` nodes' (a free port); key from
+/// `DIR/community/x25519.key`.
+async fn start_community(
+    dir: &Path,
+    n: usize,
+    stored: Option<CommunityEntry>,
+    rooms: &[String],
+) -> Result<CommunityServer> {
+    let key_dir = dir.join("community");
+    std::fs::create_dir_all(&key_dir).map_err(io(format!("creating {}", key_dir.display())))?;
+    let key = crate::keys::load_or_create_x25519(&key_dir)?;
+    let (ip, port) = match stored {
+        Some(e) => (e.ip, e.port),
+        None => (node_ip(n)?, 0),
+    };
+    let rooms: Vec<&str> = rooms.iter().map(String::as_str).collect();
+    CommunityServer::start_with_key(IpAddr::V4(ip), port, key, &rooms).await
 }

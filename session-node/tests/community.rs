@@ -96,12 +96,22 @@ async fn direct(addr: std::net::SocketAddr, r: &Request) -> (u16, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onion_and_direct_requests_to_the_community_server() {
     let dir = common::temp_dir("community");
-    let net = Testnet::start(TestnetConfig::new(&dir).nodes(3).swarm_size(3))
-        .await
-        .unwrap();
-    let server = CommunityServer::start("127.0.0.5".parse().unwrap(), &["lobby"])
-        .await
-        .unwrap();
+    let config = TestnetConfig::new(&dir)
+        .nodes(3)
+        .swarm_size(3)
+        .community(&["lobby", "dev"]);
+    let net = Testnet::start(config.clone()).await.unwrap();
+    let server = net.community().unwrap();
+    // On the first address after the nodes' (127.0.0.2..=127.0.0.4), listed in testnet.json.
+    assert_eq!(server.addr().ip().to_string(), "127.0.0.5");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(net.testnet_json()).unwrap()).unwrap();
+    let c = &json["community"];
+    assert_eq!(c["base_url"], server.base_url().as_str());
+    assert_eq!(c["public_key"], hex::encode(server.public_key().as_bytes()));
+    assert_eq!(c["rooms"][1]["token"], "dev");
+    assert_eq!(c["rooms"][0]["join_url"], server.join_url("lobby").as_str());
+    let join_url = server.join_url("lobby");
     let community: Community = server.join_url("lobby").parse().unwrap();
     assert_eq!(&community.server_x25519, server.public_key());
     let room = &community.room;
@@ -168,7 +178,24 @@ async fn onion_and_direct_requests_to_the_community_server() {
     server.set_time_ms(None);
     assert_eq!(server.with_state(|s| s.message_count("lobby")), Some(3));
 
-    server.stop().await;
+    net.stop().await;
+
+    // A restart of the same directory keeps the server's address, port and key (so its join
+    // URLs), not its posts; without the option there is no server and no `community` entry.
+    let net = Testnet::start(config).await.unwrap();
+    let server = net.community().unwrap();
+    assert_eq!(server.join_url("lobby"), join_url);
+    assert_eq!(server.with_state(|s| s.message_count("lobby")), Some(0));
+    let caps = via_onion(net.nodes(), &community, &api::capabilities(&[]))
+        .await
+        .unwrap();
+    assert!(caps.requires_blinding());
+    net.stop().await;
+    let net = Testnet::start(TestnetConfig::new(&dir)).await.unwrap();
+    assert!(net.community().is_none());
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(net.testnet_json()).unwrap()).unwrap();
+    assert!(json.get("community").is_none());
     net.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
