@@ -43,6 +43,10 @@ enum Command {
     Send(cmd::net::SendArgs),
     /// Fetch this account's messages from its swarm (once, or `--follow`).
     Poll(cmd::net::PollArgs),
+    /// The account's synced profile: `profile set-name NAME`, `profile show`.
+    Profile(cmd::profile::ProfileArgs),
+    /// The account's synced contacts (`contacts add ACCOUNT_ID` to add one).
+    Contacts(cmd::profile::ContactsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +79,8 @@ fn main() -> ExitCode {
         Command::Node(args) => cmd::node::run(args),
         Command::Send(args) => cmd::net::send(args),
         Command::Poll(args) => cmd::net::poll(args),
+        Command::Profile(args) => cmd::profile::profile(args),
+        Command::Contacts(args) => cmd::profile::contacts(args),
     };
     match result {
         Ok(code) => code,

@@ -7,5 +7,6 @@ pub(crate) mod message;
 pub(crate) mod net;
 pub(crate) mod node;
 pub(crate) mod onion;
+pub(crate) mod profile;
 pub(crate) mod swarm;
 pub(crate) mod testnet;
