@@ -10,7 +10,7 @@
 use rand_core::OsRng;
 use session_stack::identity::{AccountId, Seed};
 use session_stack::protocol::prost::Message as _;
-use session_stack::protocol::proto::{Content, DataMessage};
+use session_stack::protocol::proto::Content;
 use session_stack::protocol::{
     PaddingRule, RequestFraming, decrypt_incoming, encrypt_for_recipient, pad_message,
     session_envelope, to_storage_data, unpad_message, unwrap_storage_data, wrap_envelope,
@@ -26,15 +26,8 @@ fn main() -> anyhow::Result<()> {
 
     // --- Alice sends ---------------------------------------------------------------------
     let sent_ms = 1_764_150_000_000; // the caller's clock: the crate is sans-IO
-    let content = Content {
-        data_message: Some(DataMessage {
-            body: Some("Hi Bob! Lunch at noon?".into()),
-            timestamp: Some(sent_ms),
-            ..Default::default()
-        }),
-        sig_timestamp: Some(sent_ms),
-        ..Default::default()
-    };
+    // dataMessage.body and .timestamp, and the signed sigTimestamp.
+    let content = Content::text("Hi Bob! Lunch at noon?", sent_ms);
     let serialized = content.encode_to_vec();
     let padded = pad_message(&serialized, PaddingRule::default());
     let ciphertext = encrypt_for_recipient(&mut rng, &alice, &bob_id, &padded)?;
@@ -60,10 +53,7 @@ fn main() -> anyhow::Result<()> {
         "timestamp mismatch"
     );
     anyhow::ensure!(opened.sender == alice.account_id(), "unexpected sender");
-    let text = content
-        .data_message
-        .and_then(|d| d.body)
-        .unwrap_or_default();
+    let text = content.text_body().unwrap_or_default();
     println!("Bob got from {}: {text:?}", opened.sender);
 
     // Somebody else cannot open it.

@@ -1736,7 +1736,6 @@ mod tests {
     use crate::auth::{AuthPolicy, ReceivedRequest, Stateless, verify_request};
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use session_protocol::proto::DataMessage;
 
     const SEED: u64 = 0xc0ffee;
 
@@ -1746,16 +1745,6 @@ mod tests {
 
     fn server() -> X25519PublicKey {
         X25519PublicKey::from_bytes(&[0x33; 32])
-    }
-
-    fn text(body: &str) -> Content {
-        Content {
-            data_message: Some(DataMessage {
-                body: Some(body.into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
     }
 
     fn verify(r: &Request) -> Option<SessionId> {
@@ -1892,7 +1881,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(SEED);
         let me = Ed25519KeyPair::generate(&mut rng);
         let signer = RequestSigner::blind15(&me, &server());
-        let mut post = NewPost::new(&mut rng, &signer, &me, &text("hi")).unwrap();
+        let mut post = NewPost::new(&mut rng, &signer, &me, &Content::text("hi", 1)).unwrap();
         post.files = vec![4, 5];
         let r = post_message(&room(), &post).signed(&signer, 1000, &[1; 16]);
         assert_eq!(verify(&r.request), Some(signer.session_id()), "seed {SEED}");
@@ -1912,7 +1901,7 @@ mod tests {
             .unwrap();
         match m.verify() {
             Ok(MessageUpdate::Post(p)) => {
-                assert_eq!(p.content, text("hi"));
+                assert_eq!(p.content, Content::text("hi", 1));
                 assert_eq!(p.author, signer.session_id());
                 assert_eq!((p.id, p.seqno), (12, 30));
             }
@@ -1927,11 +1916,11 @@ mod tests {
         // 25 signers cannot sign posts; unblinded ones sign with XEd25519.
         let s25 = RequestSigner::blind25(&me, &server());
         assert_eq!(
-            NewPost::new(&mut rng, &s25, &me, &text("x")),
+            NewPost::new(&mut rng, &s25, &me, &Content::text("x", 1)),
             Err(Error::InvalidPrefix)
         );
         let s00 = RequestSigner::unblinded(&me, &server());
-        let p00 = NewPost::new(&mut rng, &s00, &me, &text("x")).unwrap();
+        let p00 = NewPost::new(&mut rng, &s00, &me, &Content::text("x", 1)).unwrap();
         let m00 = RoomMessage {
             id: 1,
             seqno: 1,
@@ -1950,7 +1939,7 @@ mod tests {
         let mallory = Ed25519KeyPair::generate(&mut rng);
         let sa = RequestSigner::blind15(&alice, &server());
         let sm = RequestSigner::blind15(&mallory, &server());
-        let post = NewPost::new(&mut rng, &sa, &alice, &text("real")).unwrap();
+        let post = NewPost::new(&mut rng, &sa, &alice, &Content::text("real", 1)).unwrap();
         let good = RoomMessage {
             id: 1,
             seqno: 5,
@@ -2239,7 +2228,7 @@ mod tests {
             &alice,
             &server(),
             &BlindedId::Blinded15(b15),
-            &text("psst"),
+            &Content::text("psst", 1),
         )
         .unwrap();
         let send = send_inbox(&b15, &ct);
@@ -2253,7 +2242,10 @@ mod tests {
             message: ct,
         };
         let (content, from) = dm.decode(&bob, &server()).unwrap();
-        assert_eq!((content, from), (text("psst"), alice.account_id()));
+        assert_eq!(
+            (content, from),
+            (Content::text("psst", 1), alice.account_id())
+        );
         // The sender reads it back from the outbox.
         assert!(dm.decode(&alice, &server()).is_ok());
         let wrong = DirectMessage {

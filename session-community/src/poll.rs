@@ -284,7 +284,7 @@ mod tests {
     use rand_core::SeedableRng;
     use serde_json::json;
     use session_identity::{Ed25519KeyPair, X25519PublicKey};
-    use session_protocol::proto::{Content, DataMessage};
+    use session_protocol::proto::Content;
 
     fn item(v: &Value) -> BatchItem {
         BatchItem::new(200, Some(JSON), v.to_string().as_bytes())
@@ -295,13 +295,7 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let me = Ed25519KeyPair::generate(&mut rng);
         let signer = RequestSigner::blind15(&me, &X25519PublicKey::from_bytes(&[4; 32]));
-        let content = Content {
-            data_message: Some(DataMessage {
-                body: Some("x".into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
+        let content = Content::text("x", 1);
         let post = NewPost::new(&mut rng, &signer, &me, &content).unwrap();
         let msg = |id: i64, seqno: i64, sig: &[u8]| {
             json!({"id": id, "seqno": seqno, "session_id": signer.session_id().to_string(),

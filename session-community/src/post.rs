@@ -115,21 +115,10 @@ mod tests {
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
     use session_identity::X25519PublicKey;
-    use session_protocol::proto::DataMessage;
-
-    fn text(body: &str) -> Content {
-        Content {
-            data_message: Some(DataMessage {
-                body: Some(body.into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
 
     #[test]
     fn data_round_trip_is_padded() {
-        let c = text("hello");
+        let c = Content::text("hello", 1);
         let d = encode_post_data(&c);
         assert_eq!(d.len() % 160, 0);
         assert_eq!(decode_post_data(&d).unwrap(), c);

@@ -11,27 +11,10 @@ use session_community::api::{self, MessageUpdate, MessagesQuery, NewPost, Server
 use session_community::{Community, Error, RequestSigner};
 use session_identity::{Blinded15Id, Ed25519KeyPair, SessionId};
 use session_protocol::BlindedId;
-use session_protocol::proto::{Content, DataMessage};
+use session_protocol::proto::Content;
 use support::{START, TestServer, send, send_frame};
 
 const SEED: u64 = 0x10_0b_ac_c0;
-
-fn text(body: &str) -> Content {
-    Content {
-        data_message: Some(DataMessage {
-            body: Some(body.into()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
-}
-
-fn body_of(c: &Content) -> &str {
-    c.data_message
-        .as_ref()
-        .and_then(|d| d.body.as_deref())
-        .unwrap_or_default()
-}
 
 struct User {
     keys: Ed25519KeyPair,
@@ -79,7 +62,13 @@ async fn client_against_test_server() {
     );
 
     // Alice posts (signed request, signed post).
-    let post = NewPost::new(&mut rng, &alice.signer, &alice.keys, &text("hello room")).unwrap();
+    let post = NewPost::new(
+        &mut rng,
+        &alice.signer,
+        &alice.keys,
+        &Content::text("hello room", 1),
+    )
+    .unwrap();
     let req = api::post_message(room, &post).signed_with_rng(&mut rng, &alice.signer, ts());
     let (s, b) = send(addr, &req.request).await;
     assert_eq!(s, 201, "{}", String::from_utf8_lossy(&b));
@@ -121,7 +110,7 @@ async fn client_against_test_server() {
     let [MessageUpdate::Post(p)] = checked.updates.as_slice() else {
         panic!("{:?}", checked.updates)
     };
-    assert_eq!(body_of(&p.content), "hello room");
+    assert_eq!(p.content.text_body(), Some("hello room"));
     assert_eq!(p.author, alice.signer.session_id());
     let mut seqno = checked.max_seqno.unwrap();
 
@@ -194,7 +183,7 @@ async fn client_against_test_server() {
         &alice.keys,
         &community.server_x25519,
         &BlindedId::Blinded15(bob_id),
-        &text("psst"),
+        &Content::text("psst", 1),
     )
     .unwrap();
     let dm = api::send_inbox(&bob_id, &ct).signed_with_rng(&mut rng, &alice.signer, ts());
@@ -221,7 +210,10 @@ async fn client_against_test_server() {
     assert_eq!(dms.len(), 1);
     assert_eq!(dms[0].id, sent.id);
     let (content, from) = dms[0].decode(&bob.keys, &community.server_x25519).unwrap();
-    assert_eq!((body_of(&content), from), ("psst", alice.keys.account_id()));
+    assert_eq!(
+        (content.text_body(), from),
+        (Some("psst"), alice.keys.account_id())
+    );
     assert_eq!(items[3].code, 304);
     assert!(outbox.parse_batch_item(&items[3]).unwrap().is_empty());
 
@@ -276,7 +268,8 @@ async fn direct_v4_frames() {
         session_onion::EncType::XChaCha20,
     ] {
         // A signed post and a poll, each inside an encrypted v4 frame.
-        let post = NewPost::new(&mut rng, &me.signer, &me.keys, &text("via v4")).unwrap();
+        let post =
+            NewPost::new(&mut rng, &me.signer, &me.keys, &Content::text("via v4", 1)).unwrap();
         let req =
             api::post_message(&community.room, &post).signed_with_rng(&mut rng, &me.signer, ts());
         let (frame, pending) = req
@@ -286,7 +279,7 @@ async fn direct_v4_frames() {
         let (s, b) = send_frame(server.addr, frame).await;
         let m = req.parse_direct_reply(pending, s, &b).unwrap();
         assert!(
-            matches!(m.verify(), Ok(MessageUpdate::Post(p)) if body_of(&p.content) == "via v4")
+            matches!(m.verify(), Ok(MessageUpdate::Post(p)) if p.content.text_body() == Some("via v4"))
         );
 
         let poll = api::messages_recent(&community.room, MessagesQuery::default());
@@ -301,7 +294,7 @@ async fn direct_v4_frames() {
     // Inner auth errors come back as v4 codes with the server's text.
     let unsigned = api::post_message(
         &community.room,
-        &NewPost::new(&mut rng, &me.signer, &me.keys, &text("x")).unwrap(),
+        &NewPost::new(&mut rng, &me.signer, &me.keys, &Content::text("x", 1)).unwrap(),
     );
     let (frame, pending) = unsigned
         .request
@@ -349,7 +342,7 @@ async fn poller_rounds() {
     poller.add_room(community.room.clone(), Start::Recent);
     poller.add_room("other".parse().unwrap(), Start::Seqno(0));
     let post = |rng: &mut ChaCha20Rng, body: &str| {
-        let p = NewPost::new(rng, &alice.signer, &alice.keys, &text(body)).unwrap();
+        let p = NewPost::new(rng, &alice.signer, &alice.keys, &Content::text(body, 1)).unwrap();
         api::post_message(&community.room, &p).signed_with_rng(rng, &alice.signer, ts())
     };
     for body in ["one", "two"] {
@@ -371,7 +364,7 @@ async fn poller_rounds() {
                 &alice.keys,
                 &community.server_x25519,
                 &BlindedId::Blinded15(bob_id),
-                &text("dm"),
+                &Content::text("dm", 1),
             )
             .unwrap();
             let dm = api::send_inbox(&bob_id, &ct).signed_with_rng(&mut rng, &alice.signer, ts());
@@ -389,13 +382,13 @@ async fn poller_rounds() {
             assert!(news.messages.rejected.is_empty());
             for u in &news.messages.updates {
                 if let MessageUpdate::Post(p) = u {
-                    bodies.push(body_of(&p.content).to_owned());
+                    bodies.push(p.content.text_body().unwrap_or_default().to_owned());
                 }
             }
         }
         for dm in &out.inbox {
             let (c, from) = dm.decode(&bob.keys, &community.server_x25519).unwrap();
-            assert_eq!((body_of(&c), from), ("dm", alice.keys.account_id()));
+            assert_eq!((c.text_body(), from), (Some("dm"), alice.keys.account_id()));
             dms += 1;
         }
     }

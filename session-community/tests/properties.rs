@@ -148,14 +148,11 @@ proptest! {
 
     #[test]
     fn post_round_trip(seed in any::<[u8; 32]>(), server in any::<[u8; 32]>(), text in "\\PC{0,200}") {
-        use session_protocol::proto::{Content, DataMessage};
+        use session_protocol::proto::Content;
         let me = Ed25519KeyPair::from_seed(&seed);
         let server = X25519PublicKey::from_bytes(&server);
         let signer = RequestSigner::blind15(&me, &server);
-        let content = Content {
-            data_message: Some(DataMessage { body: Some(text), ..Default::default() }),
-            ..Default::default()
-        };
+        let content = Content::text(text, 1);
         let mut rng = rand_chacha::ChaCha20Rng::from_seed(seed);
         let post = api::NewPost::new(&mut rng, &signer, &me, &content).unwrap();
         let msg = RoomMessage {

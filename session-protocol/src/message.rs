@@ -219,19 +219,8 @@ pub fn decode_community_inbox(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::DataMessage;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-
-    fn text(body: &str) -> Content {
-        Content {
-            data_message: Some(DataMessage {
-                body: Some(body.into()),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
-    }
 
     #[test]
     fn one_to_one_pipeline() {
@@ -247,7 +236,7 @@ mod tests {
                 &mut rng,
                 &alice,
                 &bob.account_id(),
-                &text("hi"),
+                &Content::text("hi", 1_700),
                 1_700,
                 &opts,
             )
@@ -255,10 +244,7 @@ mod tests {
             let got = decode_from_storage(&bob, &data).unwrap();
             assert_eq!(got.sender, alice.account_id());
             assert_eq!(got.timestamp_ms, 1_700);
-            assert_eq!(
-                got.content.data_message.and_then(|d| d.body).as_deref(),
-                Some("hi")
-            );
+            assert_eq!(got.content.text_body(), Some("hi"));
         }
     }
 
@@ -271,7 +257,7 @@ mod tests {
             &mut rng,
             &alice,
             &bob.account_id(),
-            &text("x"),
+            &Content::text("x", 5),
             5,
             &SendOptions::default(),
         )
@@ -293,13 +279,18 @@ mod tests {
         let group_kp = Ed25519KeyPair::generate(&mut rng);
         let group = GroupId::from_ed25519(&group_kp.public_key());
         let key = GroupKey::from_bytes(&[6; 32]);
-        let data = encode_for_group(&mut rng, &alice, &group, &key, &text("to all"), 9).unwrap();
+        let data = encode_for_group(
+            &mut rng,
+            &alice,
+            &group,
+            &key,
+            &Content::text("to all", 9),
+            9,
+        )
+        .unwrap();
         let got = decode_group_message(&[key], &group, &data, SignatureScheme::Current).unwrap();
         assert_eq!(got.sender, alice.account_id());
-        assert_eq!(
-            got.content.data_message.and_then(|d| d.body).as_deref(),
-            Some("to all")
-        );
+        assert_eq!(got.content.text_body(), Some("to all"));
     }
 
     #[test]
@@ -311,12 +302,10 @@ mod tests {
         let a: BlindedId = alice.blind25(&server).blinded_id().into();
         let b: BlindedId = bob.blind25(&server).blinded_id().into();
         let data =
-            encode_for_community_inbox(&mut rng, &alice, &server, &b, &text("psst")).unwrap();
+            encode_for_community_inbox(&mut rng, &alice, &server, &b, &Content::text("psst", 1))
+                .unwrap();
         let (content, sender) = decode_community_inbox(&bob, &server, &a, &b, &data).unwrap();
         assert_eq!(sender, alice.account_id());
-        assert_eq!(
-            content.data_message.and_then(|d| d.body).as_deref(),
-            Some("psst")
-        );
+        assert_eq!(content.text_body(), Some("psst"));
     }
 }

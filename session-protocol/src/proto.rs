@@ -155,6 +155,53 @@ pub struct Content {
     pub sig_timestamp: Option<u64>,
 }
 
+impl Content {
+    /// A plain text message as the clients send one (spec §5.1, §5.2): `dataMessage.body =
+    /// body`, `dataMessage.timestamp = sent_ms` and `sigTimestamp = sent_ms` (the envelope
+    /// timestamp the message will be sent with; [`encode_for_recipient`] sets `sigTimestamp`
+    /// again to its own `sent_ms`). Other fields (profile, quote, attachments, expiry) are unset
+    /// and can be filled in afterwards.
+    ///
+    /// ```
+    /// use session_protocol::proto::Content;
+    ///
+    /// let sent_ms = 1_764_150_000_000;
+    /// let content = Content::text("Lunch at noon?", sent_ms);
+    /// assert_eq!(content.text_body(), Some("Lunch at noon?"));
+    /// assert_eq!(content.sig_timestamp, Some(sent_ms));
+    /// let data = content.data_message.as_ref().expect("a text message has a data message");
+    /// assert_eq!(data.timestamp, Some(sent_ms));
+    /// ```
+    ///
+    /// [`encode_for_recipient`]: crate::encode_for_recipient
+    #[must_use]
+    pub fn text(body: impl Into<String>, sent_ms: u64) -> Self {
+        Self {
+            data_message: Some(DataMessage {
+                body: Some(body.into()),
+                timestamp: Some(sent_ms),
+                ..DataMessage::default()
+            }),
+            sig_timestamp: Some(sent_ms),
+            ..Self::default()
+        }
+    }
+
+    /// `dataMessage.body`, the text of a visible message (`None` for other kinds of message
+    /// and for a data message without text, e.g. an attachment alone).
+    ///
+    /// ```
+    /// use session_protocol::proto::Content;
+    ///
+    /// assert_eq!(Content::text("hi", 1).text_body(), Some("hi"));
+    /// assert_eq!(Content::default().text_body(), None);
+    /// ```
+    #[must_use]
+    pub fn text_body(&self) -> Option<&str> {
+        self.data_message.as_ref()?.body.as_deref()
+    }
+}
+
 /// Types nested in [`CallMessage`].
 pub mod call_message {
     /// `CallMessage.Type`.
