@@ -1,0 +1,276 @@
+//! Communities on a local network with a loopback community server (`session_node`'s test
+//! server, not a production one): join, post, poll back with every signature checked, a
+//! forged post dropped, reactions, deletion, blinded DMs both ways, through onion paths (the
+//! default) and directly; and the `community_bot` example's logic answering `!ping` and a DM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod common;
+
+#[path = "../../examples/community_bot.rs"]
+#[allow(dead_code)]
+mod community_bot;
+
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use session_client::{EncType, Error, ErrorKind, RoomOptions, ServerErrorKind, Start, Via};
+use session_community::api::{self, NewPost};
+use session_community::{Community, RequestSigner};
+use session_identity::SessionId;
+use session_node::{Testnet, TestnetConfig};
+use session_protocol::proto::{Content, DataMessage};
+
+async fn start(name: &str) -> Testnet {
+    let dir = common::fresh_dir(name);
+    Testnet::start(
+        TestnetConfig::new(&dir)
+            .nodes(12)
+            .swarm_size(4)
+            .community(&["lounge"]),
+    )
+    .await
+    .expect("local network with a community server starts")
+}
+
+fn text(body: &str) -> Content {
+    Content {
+        data_message: Some(DataMessage {
+            body: Some(body.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// A post of `data`/`signature` copied from someone else, sent with Mallory's own (valid)
+/// request signature: the server stores it under Mallory's id, where the post signature
+/// cannot verify.
+async fn forge(community: &Community, mallory: &RequestSigner, post: &NewPost) {
+    use http_body_util::{BodyExt as _, Full};
+    let mut request = api::post_message(&community.room, post).request;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    request.sign_with_rng(&mut rand_core::OsRng, mallory, now);
+    let tcp =
+        tokio::net::TcpStream::connect((community.base_url.host(), community.base_url.port()))
+            .await
+            .unwrap();
+    let (mut sender, conn) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+    tokio::spawn(conn);
+    let mut http = hyper::Request::post(request.path.as_str()).header("host", "community");
+    for (k, v) in &request.headers {
+        http = http.header(k.as_str(), v.as_str());
+    }
+    let body = Full::new(bytes::Bytes::from(request.body.clone().unwrap()));
+    let response = sender.send_request(http.body(body).unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&text));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_and_inboxes_through_onion_paths_and_directly() {
+    let net = start("community").await;
+    let server = net.community().expect("community server");
+    let url = server.join_url("lounge");
+    let community: Community = url.parse().unwrap();
+
+    let alice = common::client(&net, "alice", EncType::XChaCha20).await;
+    let bob = common::client(&net, "bob", EncType::AesGcm).await;
+
+    // Alice through onion paths (the default), Bob directly.
+    let a_room = alice.community(url.as_str()).await.unwrap();
+    let b_room = bob
+        .community_with(&community, RoomOptions::default().direct())
+        .await
+        .unwrap();
+    assert!(a_room.capabilities().requires_blinding());
+    assert!(matches!(a_room.session_id(), SessionId::Blinded15Id(_)));
+    let info = a_room.info().await.unwrap();
+    assert_eq!(info.token, "lounge");
+    assert!(info.read && info.write);
+    let onion_before = alice.stats().onion_requests;
+
+    // Post and read back: the own post is authentic, with the blinded id as its author.
+    let id = a_room.post("hello room").await.unwrap();
+    let mine = a_room.poll().await.unwrap();
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(
+        (
+            mine[0].id,
+            mine[0].text.as_deref(),
+            mine[0].display_name.as_deref()
+        ),
+        (id, Some("hello room"), Some("alice"))
+    );
+    assert_eq!(mine[0].author, a_room.session_id());
+    assert!(alice.stats().onion_requests >= onion_before + 2);
+    let seen = b_room.poll().await.unwrap();
+    assert_eq!(
+        seen.iter().map(|m| m.id).collect::<Vec<_>>(),
+        vec![id],
+        "{seen:?}"
+    );
+
+    // A forged post (Alice's signed data under Mallory's id) is dropped and reported.
+    let mallory_keys = common::keypair("mallory");
+    let mallory = RequestSigner::blind15(&mallory_keys, &community.server_x25519);
+    let alice_keys = common::keypair("alice");
+    let alice_signer = RequestSigner::blind15(&alice_keys, &community.server_x25519);
+    let copied = NewPost::new(
+        &mut rand_core::OsRng,
+        &alice_signer,
+        &alice_keys,
+        &text("I am Alice"),
+    )
+    .unwrap();
+    forge(&community, &mallory, &copied).await;
+    let updates = b_room.poll_updates().await.unwrap();
+    assert!(updates.messages.is_empty(), "{:?}", updates.messages);
+    assert_eq!(updates.rejected.len(), 1);
+    assert_eq!(
+        updates.rejected[0].session_id.as_deref(),
+        Some(mallory.session_id().to_string().as_str())
+    );
+    assert_eq!(b_room.rejected_count(), 1);
+
+    // Reactions, and deletion (by the author only).
+    assert!(b_room.react(id, "👍").await.unwrap());
+    assert!(!b_room.react(id, "👍").await.unwrap());
+    let updates = a_room.poll_updates().await.unwrap();
+    let reacted = updates
+        .messages
+        .iter()
+        .map(|m| (m.id, &m.reactions))
+        .chain(updates.reactions.iter().map(|(i, r)| (*i, r)))
+        .find(|(i, _)| *i == id)
+        .expect("the reaction shows up");
+    assert_eq!(reacted.1["👍"].count, 1);
+    let refused = b_room.delete(id).await.unwrap_err();
+    assert!(
+        matches!(&refused, Error::Community(session_community::Error::Server(e)) if e.kind == ServerErrorKind::Forbidden),
+        "{refused:?}"
+    );
+    a_room.delete(id).await.unwrap();
+    let updates = b_room.poll_updates().await.unwrap();
+    assert_eq!(updates.deleted, vec![id]);
+
+    // Unknown rooms and bad emoji are typed errors.
+    let e = alice
+        .community(server.join_url("nope").as_str())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Refused);
+    assert!(matches!(&e, Error::Community(session_community::Error::Server(s)) if s.status == 404));
+    assert_eq!(
+        a_room.react(id, "").await.unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+
+    // Blinded DMs both ways: Alice (onion) → Bob (direct) → Alice.
+    let a_inbox = a_room.inbox();
+    let b_inbox = b_room.inbox();
+    let SessionId::Blinded15Id(bob_blinded) = b_room.session_id() else {
+        panic!("bob is not 15-blinded")
+    };
+    a_inbox.send(&bob_blinded, "psst, bob").await.unwrap();
+    let got = b_inbox.poll().await.unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].text.as_deref(), Some("psst, bob"));
+    assert_eq!(&got[0].sender_account, alice.account_id());
+    assert_eq!(SessionId::Blinded15Id(got[0].sender), a_room.session_id());
+    b_inbox.send(&got[0].sender, "hi alice").await.unwrap();
+    // By Account ID: the right one of the two blinded candidates is found.
+    b_inbox
+        .send_to_account(alice.account_id(), "again")
+        .await
+        .unwrap();
+    let got = a_inbox.poll().await.unwrap();
+    let texts: Vec<_> = got.iter().map(|m| m.text.as_deref()).collect();
+    assert_eq!(texts, vec![Some("hi alice"), Some("again")]);
+    assert!(got.iter().all(|m| &m.sender_account == bob.account_id()));
+    assert!(b_inbox.poll().await.unwrap().is_empty());
+
+    // The stream and an explicit start position.
+    let from_start = alice
+        .community_with(&community, RoomOptions::default().start(Start::Seqno(0)))
+        .await
+        .unwrap();
+    let id2 = b_room.post("for the stream").await.unwrap();
+    let stream = from_start.messages(Duration::from_millis(200));
+    tokio::pin!(stream);
+    let next = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("a message within 10 s")
+        .unwrap()
+        .unwrap();
+    // History from seqno 0: the deleted post is gone, the forged one dropped.
+    assert_eq!(
+        (next.id, next.text.as_deref()),
+        (id2, Some("for the stream"))
+    );
+    assert_eq!(from_start.rejected_count(), 1);
+    assert_eq!(Via::default(), Via::Onion);
+
+    alice.shutdown().await;
+    assert!(matches!(a_room.poll().await, Err(Error::Shutdown)));
+    bob.shutdown().await;
+    net.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_answers_ping_and_greets_dms() {
+    let net = start("community-bot").await;
+    let url = net
+        .community()
+        .expect("community server")
+        .join_url("lounge");
+
+    let bot_client = common::client(&net, "bot", EncType::XChaCha20).await;
+    let user = common::client(&net, "user", EncType::XChaCha20).await;
+    let user_room = user.community(url.as_str()).await.unwrap();
+    user_room
+        .post("!ping before the bot started")
+        .await
+        .unwrap();
+
+    let mut bot = community_bot::Bot::join(&bot_client, &url).await.unwrap();
+    user_room.post("!ping").await.unwrap();
+    user_room.post("just chatting").await.unwrap();
+    let SessionId::Blinded15Id(bot_id) = bot.room_id() else {
+        panic!("bot is not 15-blinded")
+    };
+    user_room.inbox().send(&bot_id, "hello bot").await.unwrap();
+
+    let lines = tokio::time::timeout(Duration::from_secs(20), bot.round())
+        .await
+        .expect("a bot round within 20 s")
+        .unwrap();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("pong")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("greeted")), "{lines:?}");
+
+    let posts = user_room.poll().await.unwrap();
+    let pongs: Vec<_> = posts
+        .iter()
+        .filter(|m| m.text.as_deref() == Some("pong"))
+        .collect();
+    assert_eq!(pongs.len(), 1, "one pong, history not answered: {posts:?}");
+    assert_eq!(pongs[0].author, bot.room_id());
+    let dms = user_room.inbox().poll().await.unwrap();
+    assert_eq!(dms.len(), 1, "{dms:?}");
+    assert_eq!(&dms[0].sender_account, bot_client.account_id());
+    assert!(dms[0].text.as_deref().unwrap_or_default().contains("Hello"));
+
+    // Nothing new: nothing answered (its own pong is not a ping).
+    assert!(bot.round().await.unwrap().is_empty());
+    bot_client.shutdown().await;
+    user.shutdown().await;
+    net.stop().await;
+}
