@@ -20,6 +20,10 @@ pub(crate) struct TestnetArgs {
 enum TestnetCommand {
     /// Start every node (127.0.0.2, 127.0.0.3, ...), write DIR/testnet.json once all answer, run
     /// until Ctrl-C. Starting again with the same DIR keeps keys, ports and messages.
+    ///
+    /// With --community, also a community server on the next loopback address (for local use
+    /// only, not a production server: its posts live in memory and are lost when it stops;
+    /// its key and port are kept in DIR, so its join URLs stay valid across restarts).
     Up {
         /// Number of nodes (default 12, or the value stored in DIR).
         #[arg(long)]
@@ -30,6 +34,10 @@ enum TestnetCommand {
         /// Directory for testnet.json and the nodes' keys and databases.
         #[arg(long, default_value = "session-testnet")]
         dir: PathBuf,
+        /// Also start a community server with these rooms (default: one room, `lobby`); the
+        /// join URLs are printed and listed in testnet.json.
+        #[arg(long, value_name = "ROOM", num_args = 0..)]
+        community: Option<Vec<String>>,
     },
 }
 
@@ -64,6 +72,7 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
         nodes,
         swarm_size,
         dir,
+        community,
     } = args.command;
     init_logging("warn");
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -74,6 +83,13 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
         let mut config = TestnetConfig::new(&dir);
         config.nodes = nodes;
         config.swarm_size = swarm_size;
+        config.community = community.map(|rooms| {
+            if rooms.is_empty() {
+                vec!["lobby".to_owned()]
+            } else {
+                rooms
+            }
+        });
         let net = Testnet::start(config)
             .await
             .with_context(|| format!("starting the local network in {}", dir.display()))?;
@@ -91,6 +107,15 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
             ));
         }
         out.push_str(&format!("seeds: {}\n", net.seeds().join(" ")));
+        if let Some(c) = net.community() {
+            out.push_str(&format!(
+                "community server {} (in memory, for local use only)\n",
+                c.base_url()
+            ));
+            for room in c.rooms() {
+                out.push_str(&format!("  room {room:<16} {}\n", c.join_url(room)));
+            }
+        }
         out.push_str(&format!(
             "wrote {}\nrunning; Ctrl-C stops\n",
             net.testnet_json().display()
