@@ -30,7 +30,8 @@ use crate::client::{Client, ClientBuilder};
 use crate::error::{Error, Result};
 
 /// Time to live of a pushed config message: 30 days (the private namespaces' maximum, as
-/// libsession stores them).
+/// libsession stores them). A sync extends the current messages' expiry to this again when
+/// less than half of it is left, so that an account nobody changes keeps its configs.
 pub const CONFIG_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// Config options of a [`ClientBuilder`].
@@ -89,6 +90,8 @@ pub struct SyncReport {
     pub pushed: Vec<PushedConfig>,
     /// Obsolete messages some swarm member deleted.
     pub deleted: Vec<String>,
+    /// Current messages whose expiry was extended (see [`CONFIG_TTL`]).
+    pub extended: Vec<String>,
 }
 
 /// One stored config push.
@@ -411,7 +414,45 @@ impl Client {
                 }
             }
         }
+        report.extended = self.extend_current(&fetched).await;
         Ok((result, report))
+    }
+
+    /// A current config message that no device changes would expire with its TTL: those
+    /// with less than half of [`CONFIG_TTL`] left get a new expiry of [`CONFIG_TTL`] from now
+    /// (best effort; returns the hashes some member updated).
+    async fn extend_current(&self, fetched: &[(i16, Vec<RetrievedMessage>)]) -> Vec<String> {
+        let ttl_ms = u64::try_from(CONFIG_TTL.as_millis()).unwrap_or(u64::MAX);
+        let now = self.network_now_ms();
+        let current: Vec<String> = {
+            let c = self.config_sync().lock();
+            [
+                c.profile.base(),
+                c.contacts.base(),
+                c.convos.base(),
+                c.groups.base(),
+            ]
+            .into_iter()
+            .filter(|b| !b.needs_push())
+            .filter_map(|b| b.current_hash().map(str::to_owned))
+            .collect()
+        };
+        let stale: Vec<String> = fetched
+            .iter()
+            .flat_map(|(_, messages)| messages)
+            .filter(|m| current.contains(&m.hash) && m.expiration < now + ttl_ms / 2)
+            .map(|m| m.hash.clone())
+            .collect();
+        if stale.is_empty() {
+            return Vec::new();
+        }
+        match self.expire(&stale, now + ttl_ms).await {
+            Ok(updated) => updated,
+            Err(e) => {
+                tracing::debug!(error = %e, "extending the config messages' expiry failed");
+                Vec::new()
+            }
+        }
     }
 
     /// Every message of the four config namespaces: one `batch` of four signed retrieves to a

@@ -13,6 +13,16 @@ use session_node::Testnet;
 
 use common::{client, fresh_dir, keypair, poll_until, start_network};
 
+fn now_ms() -> u64 {
+    u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
 /// A device of the account `kp`: no display name of its own, no config sync on poll unless
 /// asked.
 async fn device(net: &Testnet, kp: &Ed25519KeyPair, dump: Option<Vec<u8>>) -> Client {
@@ -105,6 +115,27 @@ async fn two_devices(net: &Testnet) {
         .unwrap();
     tablet.poll().await.unwrap();
     assert_eq!(tablet.profile().display_name().as_deref(), Some("Alice"));
+
+    // The current messages' expiry is extended when less than half of the 30 days is left.
+    let profile_hash = profile_state(&laptop).1.unwrap();
+    let soon = now_ms() + 3_600_000;
+    phone
+        .expire(std::slice::from_ref(&profile_hash), soon)
+        .await
+        .unwrap();
+    let r = laptop.sync().await.unwrap();
+    assert_eq!(r.extended, vec![profile_hash.clone()], "{r:?}");
+    let stored = laptop.retrieve_own(Namespace::new(2), None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].expiration > soon + 20 * 24 * 3_600_000,
+        "{:?}",
+        stored[0].expiration
+    );
+    assert!(
+        laptop.sync().await.unwrap().extended.is_empty(),
+        "only when needed"
+    );
 
     // Persistence: a dump restores the state without the network.
     let dump = laptop.config_dump();
