@@ -47,6 +47,8 @@ enum Command {
     Profile(cmd::profile::ProfileArgs),
     /// The account's synced contacts (`contacts add ACCOUNT_ID` to add one).
     Contacts(cmd::profile::ContactsArgs),
+    /// A room of a community server: `community info|read|post URL`.
+    Community(cmd::community::CommunityArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Poll(args) => cmd::net::poll(args),
         Command::Profile(args) => cmd::profile::profile(args),
         Command::Contacts(args) => cmd::profile::contacts(args),
+        Command::Community(args) => cmd::community::run(args),
     };
     match result {
         Ok(code) => code,

@@ -25,7 +25,7 @@ use session_community::{BaseUrl, Community, Request, RequestSigner, RoomToken};
 use session_identity::{AccountId, Blinded15Id, SessionId};
 use session_onion::{Protocol, ServerDestination};
 use session_protocol::BlindedId;
-use session_protocol::proto::{Content, DataMessage, LokiProfile};
+use session_protocol::proto::{Content, LokiProfile};
 
 use crate::client::Client;
 use crate::error::{Error, Result, TransportError};
@@ -151,7 +151,7 @@ impl From<api::VerifiedPost> for RoomMessage {
             author: p.author,
             posted: p.posted,
             edited: p.edited,
-            text: data.and_then(|d| d.body.clone()),
+            text: p.content.text_body().map(str::to_owned),
             display_name: data
                 .and_then(|d| d.profile.as_ref())
                 .and_then(|p| p.display_name.clone()),
@@ -656,19 +656,16 @@ impl Room {
     }
 }
 
+/// A text `Content` (`Content::text`) with the client's display name, as the apps post it.
 fn text_content(client: &Client, text: &str) -> Content {
-    Content {
-        data_message: Some(DataMessage {
-            body: Some(text.to_owned()),
-            timestamp: Some(client.network_now_ms()),
-            profile: client.display_name().map(|n| LokiProfile {
-                display_name: Some(n.to_owned()),
-                profile_picture: None,
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
+    let mut content = Content::text(text, client.network_now_ms());
+    if let (Some(name), Some(data)) = (client.display_name(), content.data_message.as_mut()) {
+        data.profile = Some(LokiProfile {
+            display_name: Some(name.to_owned()),
+            profile_picture: None,
+        });
     }
+    content
 }
 
 /// The blinded-DM inbox of one community server ([`Client::community_inbox`],
@@ -730,7 +727,7 @@ impl Inbox {
             };
             match dm.decode(own, server_pk) {
                 Ok((content, account)) => {
-                    let text = content.data_message.as_ref().and_then(|d| d.body.clone());
+                    let text = content.text_body().map(str::to_owned);
                     out.push(InboxMessage {
                         id: dm.id,
                         sender,
@@ -808,6 +805,7 @@ impl Inbox {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+    use session_protocol::proto::DataMessage;
 
     const URL: &str = "http://127.0.0.2:8080/lounge?public_key=\
         a03c383cf63c3c4efe67acc52112a6dd734b3a946b9545f488aaa93da7991238";

@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod common;
+pub(crate) mod community;
 pub(crate) mod id;
 pub(crate) mod message;
 pub(crate) mod net;

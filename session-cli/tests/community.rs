@@ -1,0 +1,186 @@
+//! `session community info|read|post` against a local network with a loopback community
+//! server started in this test (through onion paths, and `--direct`), and their bad-input
+//! exits.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use session_node::{Testnet, TestnetConfig};
+
+const ALICE: &str = "000102030405060708090a0b0c0d0e0f";
+const BOB: &str = "0f0e0d0c0b0a09080706050403020100";
+
+async fn run(args: Vec<String>, stdin: &'static str) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_session"))
+            .args(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("session runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn ok(out: &Output) -> String {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_read_info_and_bad_input() {
+    let dir = std::env::temp_dir().join(format!("session-cli-community-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let net = Testnet::start(
+        TestnetConfig::new(&dir)
+            .nodes(12)
+            .swarm_size(4)
+            .community(&["lounge"]),
+    )
+    .await
+    .unwrap();
+    let tn = net.testnet_json().to_str().unwrap().to_owned();
+    let url = net.community().unwrap().join_url("lounge");
+    let cmd = |sub: &str, seed: &str, extra: &[&str]| {
+        let mut v = args(&["community", sub, &url, "--testnet", &tn, "--seed", seed]);
+        v.extend(args(extra));
+        v
+    };
+
+    // Post through onion paths (prints the id), and directly.
+    let id: i64 = ok(&run(cmd("post", ALICE, &[]), "hello from the cli\n").await)
+        .trim()
+        .parse()
+        .unwrap();
+    let id2: i64 = ok(&run(cmd("post", BOB, &["--direct"]), "two\nlines\r\n").await)
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(id2 > id);
+
+    // Read: plain lines and JSON lines, every post verified.
+    let plain = ok(&run(cmd("read", BOB, &[]), "").await);
+    let lines: Vec<&str> = plain.lines().collect();
+    assert_eq!(lines.len(), 2, "{plain}");
+    assert!(lines[0].starts_with(&format!("{id} ")), "{plain}");
+    assert!(lines[0].ends_with(" hello from the cli"), "{plain}");
+    assert!(lines[1].ends_with(" two\\nlines"), "{plain}");
+    let json = ok(&run(cmd("read", ALICE, &["--json", "--since", "0"]), "").await);
+    let objs: Vec<Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objs.len(), 2, "{json}");
+    assert_eq!(objs[0]["id"], id);
+    assert_eq!(objs[0]["text"], "hello from the cli");
+    assert_eq!(objs[1]["text"], "two\nlines");
+    assert!(objs[0]["posted"].as_f64().unwrap() > 1.7e9);
+    let alice_id = objs[0]["session_id"].as_str().unwrap().to_owned();
+    assert!(alice_id.starts_with("15") && alice_id.len() == 66);
+    let seqno = objs[1]["seqno"].as_i64().unwrap();
+    let rest = ok(&run(
+        cmd(
+            "read",
+            ALICE,
+            &["--json", "--since", &seqno.to_string(), "--direct"],
+        ),
+        "",
+    )
+    .await);
+    assert!(rest.is_empty(), "{rest}");
+
+    // Info: the room and this account's id there.
+    let info: Value =
+        serde_json::from_str(&ok(&run(cmd("info", ALICE, &["--json"]), "").await)).unwrap();
+    assert_eq!(info["token"], "lounge");
+    assert_eq!(info["session_id"], alice_id.as_str());
+    assert!(info["message_sequence"].as_i64().unwrap() >= seqno);
+    let text = ok(&run(cmd("info", ALICE, &[]), "").await);
+    assert!(
+        text.contains("room: ") && text.contains(&alice_id),
+        "{text}"
+    );
+
+    // Bad input: exit 2, nothing posted.
+    for (argv, stdin) in [
+        (cmd("post", ALICE, &[]), ""),
+        (cmd("post", ALICE, &[]), "\n"),
+        (cmd("read", ALICE, &["--since", "-1"]), ""),
+        (cmd("read", ALICE, &["--since", "x"]), ""),
+        (cmd("post", "abc", &[]), "hi\n"),
+        (
+            args(&[
+                "community",
+                "post",
+                "http://x/y",
+                "--testnet",
+                &tn,
+                "--seed",
+                ALICE,
+            ]),
+            "hi\n",
+        ),
+        (
+            args(&[
+                "community",
+                "info",
+                &url,
+                "--testnet",
+                &tn,
+                "--phrase",
+                "-",
+                "--seed",
+                ALICE,
+            ]),
+            "",
+        ),
+    ] {
+        let out = run(argv.clone(), stdin).await;
+        assert_eq!(out.status.code(), Some(2), "{argv:?}");
+    }
+    // An unknown room is the server's refusal: exit 1.
+    let nope = net.community().unwrap().join_url("nope");
+    let out = run(
+        args(&[
+            "community",
+            "read",
+            &nope,
+            "--testnet",
+            &tn,
+            "--seed",
+            ALICE,
+        ]),
+        "",
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
+    assert_eq!(
+        net.community()
+            .unwrap()
+            .with_state(|s| s.message_count("lounge")),
+        Some(2)
+    );
+    net.stop().await;
+}
