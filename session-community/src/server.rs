@@ -342,6 +342,30 @@ impl Server {
         self.authenticated(req, now)
     }
 
+    /// [`Server::handle`] for a request as an HTTP library hands it over: header values as
+    /// bytes (values that are not UTF-8 are left out, as the X-SOGS-* headers are ASCII).
+    pub fn handle_http<'h>(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        headers: impl IntoIterator<Item = (&'h str, &'h [u8])>,
+        body: &[u8],
+        now_ms: u64,
+        rng: &mut (impl CryptoRng + RngCore),
+    ) -> Response {
+        let headers: Vec<(&str, &str)> = headers
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, std::str::from_utf8(v).ok()?)))
+            .collect();
+        let req = ReceivedRequest {
+            method,
+            path_and_query,
+            body,
+            headers: &headers,
+        };
+        self.handle(&req, now_ms, rng)
+    }
+
     /// `POST /oxen/v4/lsrpc`: open the layer, run the inner request, seal the v4 answer.
     fn onion_v4(
         &mut self,
@@ -943,5 +967,448 @@ fn room_route(
             }
         }
         _ => Response::not_found(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+    use session_identity::Ed25519KeyPair;
+    use session_onion::EncType;
+    use session_protocol::proto::Content;
+
+    use super::*;
+    use crate::api::{self, MessageUpdate, MessagesQuery, NewPost, SubRequest};
+    use crate::{ApiRequest, Community, FromResponse, Request, RequestSigner};
+
+    const NOW_S: u64 = 1_700_000_000;
+
+    struct Fixture {
+        server: Server,
+        community: Community,
+        rng: ChaCha20Rng,
+    }
+
+    struct User {
+        keys: Ed25519KeyPair,
+        signer: RequestSigner,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let keys = NodeKeys::from_ed25519_keypair(&Ed25519KeyPair::from_seed(&[3; 32]));
+            let pk = hex::encode(keys.public_key().as_bytes());
+            let mut server = Server::new(keys, NOW_S * 1000);
+            server.add_room(&"lobby".parse().unwrap(), "Lobby");
+            server.add_room(&"dev".parse().unwrap(), "Dev");
+            let community = format!("http://127.0.0.1:1/lobby?public_key={pk}")
+                .parse()
+                .unwrap();
+            Self {
+                server,
+                community,
+                rng: ChaCha20Rng::seed_from_u64(9),
+            }
+        }
+
+        fn user(&mut self) -> User {
+            let keys = Ed25519KeyPair::generate(&mut self.rng);
+            let signer = RequestSigner::blind15(&keys, &self.community.server_x25519);
+            User { keys, signer }
+        }
+
+        fn raw(&mut self, r: &Request) -> Response {
+            let headers = r.headers.iter().map(|(k, v)| (k.as_str(), v.as_bytes()));
+            let (method, now) = (r.method.as_str(), NOW_S * 1000);
+            self.server
+                .handle_http(method, &r.path, headers, r.body_bytes(), now, &mut self.rng)
+        }
+
+        /// Sends `req` signed by `user` (or anonymously) and parses the answer.
+        fn send<T: FromResponse>(
+            &mut self,
+            req: ApiRequest<T>,
+            user: Option<&User>,
+        ) -> crate::Result<T> {
+            let req = match user {
+                Some(u) => req.signed_with_rng(&mut self.rng, &u.signer, NOW_S),
+                None => req,
+            };
+            let r = self.raw(&req.request);
+            req.parse_response(r.status, &r.body)
+        }
+
+        fn post(&mut self, user: &User, text: &str) -> i64 {
+            let post = NewPost::new(
+                &mut self.rng,
+                &user.signer,
+                &user.keys,
+                &Content::text(text, 1),
+            )
+            .unwrap();
+            let room = self.community.room.clone();
+            self.send(api::post_message(&room, &post), Some(user))
+                .unwrap()
+                .id
+        }
+    }
+
+    fn status<T: std::fmt::Debug>(r: crate::Result<T>) -> u16 {
+        match r {
+            Err(crate::Error::Server(e)) => e.status,
+            other => panic!("expected a server error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn capabilities_and_rooms() {
+        let mut f = Fixture::new();
+        let caps = f.send(api::capabilities(&[]), None).unwrap();
+        assert_eq!(caps.capabilities, ["blind", "reactions", "sogs"]);
+        let r = f.raw(&api::capabilities(&["sogs", "nope"]).request);
+        assert_eq!(r.status, 412);
+        let v: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(v["missing"], json!(["nope"]));
+        let rooms = f.send(api::rooms(), None).unwrap();
+        let tokens: Vec<&str> = rooms.iter().map(|r| r.token.as_str()).collect();
+        assert_eq!(tokens, ["dev", "lobby"]);
+        let room = f.send(api::room(&"lobby".parse().unwrap()), None).unwrap();
+        assert_eq!((room.name.as_str(), room.info_updates), ("Lobby", 2));
+        assert_eq!(
+            status(f.send(api::room(&"nope".parse().unwrap()), None)),
+            404
+        );
+        let info = f
+            .send(api::poll_info(&"lobby".parse().unwrap(), 2), None)
+            .unwrap();
+        assert!(info.details.is_none());
+        let info = f
+            .send(api::poll_info(&"lobby".parse().unwrap(), 0), None)
+            .unwrap();
+        assert_eq!(info.details.unwrap().token, "lobby");
+    }
+
+    #[test]
+    fn post_read_edit_delete() {
+        let mut f = Fixture::new();
+        let (alice, bob) = (f.user(), f.user());
+        let room = f.community.room.clone();
+        // Posting needs a user.
+        let post = NewPost::new(
+            &mut f.rng,
+            &alice.signer,
+            &alice.keys,
+            &Content::text("x", 1),
+        )
+        .unwrap();
+        assert_eq!(status(f.send(api::post_message(&room, &post), None)), 401);
+        let a = f.post(&alice, "hello");
+        let b = f.post(&bob, "hi");
+        assert!(b > a);
+        let msgs = f
+            .send(
+                api::messages_since(&room, 0, MessagesQuery::default()),
+                None,
+            )
+            .unwrap();
+        let checked = api::check_messages(&msgs);
+        assert!(checked.rejected.is_empty());
+        assert_eq!(checked.updates.len(), 2);
+        assert_eq!(checked.max_seqno, Some(2));
+        // Recent is newest first; before/<id> gives the older ones.
+        let recent = f
+            .send(api::messages_recent(&room, MessagesQuery::default()), None)
+            .unwrap();
+        assert_eq!(recent.iter().map(|m| m.id).collect::<Vec<_>>(), [b, a]);
+        let before = f
+            .send(
+                api::messages_before(&room, b, MessagesQuery::default()),
+                None,
+            )
+            .unwrap();
+        assert_eq!(before.iter().map(|m| m.id).collect::<Vec<_>>(), [a]);
+        // Only the author edits or deletes.
+        let edit = NewPost::new(
+            &mut f.rng,
+            &bob.signer,
+            &bob.keys,
+            &Content::text("edit", 2),
+        )
+        .unwrap();
+        assert_eq!(
+            status(f.send(api::edit_message(&room, a, &edit), Some(&bob))),
+            403
+        );
+        f.send(api::edit_message(&room, b, &edit), Some(&bob))
+            .unwrap();
+        assert_eq!(
+            status(f.send(api::delete_message(&room, a), Some(&bob))),
+            403
+        );
+        f.send(api::delete_message(&room, a), Some(&alice)).unwrap();
+        assert_eq!(
+            status(f.send(api::delete_message(&room, a), Some(&alice))),
+            404
+        );
+        assert_eq!(status(f.send(api::message(&room, a), None)), 404);
+        let msgs = f
+            .send(
+                api::messages_since(&room, 2, MessagesQuery::default()),
+                None,
+            )
+            .unwrap();
+        let checked = api::check_messages(&msgs);
+        assert!(matches!(
+            checked.updates.as_slice(),
+            [MessageUpdate::Post(p), MessageUpdate::Deleted { id, .. }]
+                if p.content.text_body() == Some("edit") && *id == a
+        ));
+        assert_eq!(f.server.message_count("lobby"), Some(2));
+        // A post without data or signature: 500 as pysogs; a short signature: 400.
+        let mut bad = api::post_message(&room, &post);
+        bad.request.body = Some(br#"{"data":"AAAA"}"#.to_vec());
+        assert_eq!(status(f.send(bad.clone(), Some(&alice))), 500);
+        bad.request.body = Some(br#"{"data":"AAAA","signature":"AAAA"}"#.to_vec());
+        assert_eq!(status(f.send(bad, Some(&alice))), 400);
+    }
+
+    #[test]
+    fn reactions() {
+        let mut f = Fixture::new();
+        let (alice, bob) = (f.user(), f.user());
+        let room = f.community.room.clone();
+        let id = f.post(&alice, "react to me");
+        let added = f
+            .send(api::add_reaction(&room, id, "👍").unwrap(), Some(&bob))
+            .unwrap();
+        assert!(added.added);
+        let again = f
+            .send(api::add_reaction(&room, id, "👍").unwrap(), Some(&bob))
+            .unwrap();
+        assert!(!again.added);
+        assert_eq!(again.seqno, added.seqno);
+        let m = f.send(api::message(&room, id), Some(&bob)).unwrap();
+        let r = &m.reactions.unwrap()["👍"];
+        assert_eq!((r.count, r.you), (1, true));
+        let who = f
+            .send(api::reactors(&room, id, "👍", None).unwrap(), None)
+            .unwrap();
+        assert_eq!(who[0].0, bob.signer.session_id().to_string());
+        let removed = f
+            .send(api::remove_reaction(&room, id, "👍").unwrap(), Some(&bob))
+            .unwrap();
+        assert!(removed.removed && removed.seqno > added.seqno);
+        let mut bad = api::add_reaction(&room, id, "👍").unwrap();
+        bad.request.path = format!("/room/lobby/reaction/{id}/{}", "x".repeat(13));
+        assert_eq!(status(f.send(bad, Some(&bob))), 400);
+    }
+
+    #[test]
+    fn inbox_and_outbox() {
+        let mut f = Fixture::new();
+        let (alice, bob) = (f.user(), f.user());
+        let SessionId::Blinded15Id(bob_id) = bob.signer.session_id() else {
+            panic!("15 id")
+        };
+        // Bob has never authenticated: 404.
+        let send = api::send_inbox(&bob_id, "AAEC");
+        assert_eq!(status(f.send(send.clone(), Some(&alice))), 404);
+        assert!(
+            f.send(api::inbox(None, None), Some(&bob))
+                .unwrap()
+                .is_empty()
+        );
+        let sent = f.send(send, Some(&alice)).unwrap();
+        assert_eq!(sent.recipient, bob_id.to_string());
+        let inbox = f.send(api::inbox(Some(0), None), Some(&bob)).unwrap();
+        assert_eq!((inbox.len(), inbox[0].message.as_str()), (1, "AAEC"));
+        // Nothing newer: 304, which the typed answer reads as an empty list.
+        let since = api::inbox(Some(sent.id), None).signed_with_rng(&mut f.rng, &bob.signer, NOW_S);
+        let r = f.raw(&since.request);
+        assert_eq!((r.status, r.body.len()), (304, 0));
+        let outbox = f.send(api::outbox(None, None), Some(&alice)).unwrap();
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(status(f.send(api::inbox(None, None), None)), 401);
+        assert_eq!(f.send(api::delete_inbox(), Some(&bob)).unwrap().deleted, 1);
+        assert!(
+            f.send(api::inbox(None, None), Some(&bob))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn batch_and_sequence() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        let room = f.community.room.clone();
+        f.post(&alice, "one");
+        let subs: Vec<SubRequest> = vec![
+            api::capabilities(&[]).request.to_subrequest(),
+            api::room(&"nope".parse().unwrap()).request.to_subrequest(),
+            api::messages_since(&room, 0, MessagesQuery::default())
+                .request
+                .to_subrequest(),
+        ];
+        let items = f.send(api::batch(&subs), Some(&alice)).unwrap();
+        assert_eq!(
+            items.iter().map(|i| i.code).collect::<Vec<_>>(),
+            [200, 404, 200]
+        );
+        let msgs = api::messages_since(&room, 0, MessagesQuery::default())
+            .parse_batch_item(&items[2])
+            .unwrap();
+        assert_eq!(msgs.len(), 1);
+        let items = f.send(api::sequence(&subs), Some(&alice)).unwrap();
+        assert_eq!(items.len(), 2, "a sequence stops after the first failure");
+        // No nesting; malformed lists are 400.
+        let nested = [api::batch(&subs).request.to_subrequest()];
+        let items = f.send(api::batch(&nested), None).unwrap();
+        assert_eq!(items[0].code, 400);
+        let mut bad = api::batch(&subs);
+        bad.request.body = Some(b"{}".to_vec());
+        assert_eq!(status(f.send(bad, None)), 400);
+    }
+
+    #[test]
+    fn authentication_rules() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        let signed = api::rooms().signed_with_rng(&mut f.rng, &alice.signer, NOW_S);
+        assert_eq!(f.raw(&signed.request).status, 200);
+        let again = f.raw(&signed.request);
+        assert_eq!(again.status, 425, "nonce reuse");
+        let stale = api::rooms().signed_with_rng(&mut f.rng, &alice.signer, NOW_S - 86_401);
+        assert_eq!(f.raw(&stale.request).status, 425);
+        let unblinded = RequestSigner::unblinded(&alice.keys, &f.community.server_x25519);
+        let r = api::rooms().signed_with_rng(&mut f.rng, &unblinded, NOW_S);
+        assert_eq!(f.raw(&r.request).status, 400, "blinding required");
+        f.server.set_require_blind(false);
+        let r = api::rooms().signed_with_rng(&mut f.rng, &unblinded, NOW_S);
+        assert_eq!(f.raw(&r.request).status, 200);
+        f.server.set_banned(alice.signer.session_id(), true);
+        let r = api::rooms().signed_with_rng(&mut f.rng, &alice.signer, NOW_S);
+        assert_eq!(f.raw(&r.request).status, 403);
+        // Oversized bodies are refused before anything else.
+        let mut big = api::rooms().request;
+        big.body = Some(vec![0; MAX_BODY + 1]);
+        assert_eq!(f.raw(&big).status, 413);
+    }
+
+    #[test]
+    fn files() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        let room = f.community.room.clone();
+        let up = f
+            .send(
+                api::upload_file(&room, b"file bytes".to_vec(), Some("a.txt")),
+                Some(&alice),
+            )
+            .unwrap();
+        let down = f.send(api::download_file(&room, up.id), None).unwrap();
+        assert_eq!(down, b"file bytes");
+        assert_eq!(
+            status(f.send(api::download_file(&room, up.id + 1), None)),
+            404
+        );
+        let empty = api::upload_file(&room, Vec::new(), None);
+        assert_eq!(status(f.send(empty, Some(&alice))), 403);
+    }
+
+    #[test]
+    fn onion_v4_endpoint() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        let room = f.community.room.clone();
+        let pk = f.community.server_x25519;
+        for enc in [EncType::AesGcm, EncType::XChaCha20] {
+            let post = NewPost::new(
+                &mut f.rng,
+                &alice.signer,
+                &alice.keys,
+                &Content::text("v4", 1),
+            )
+            .unwrap();
+            let req =
+                api::post_message(&room, &post).signed_with_rng(&mut f.rng, &alice.signer, NOW_S);
+            let (frame, pending) = req.request.to_direct_frame(&mut f.rng, &pk, enc).unwrap();
+            let r = f.raw(
+                &Request::new(crate::Method::Post, ONION_V4_PATH).with_body(frame, OCTET_STREAM),
+            );
+            let m = req.parse_direct_reply(pending, r.status, &r.body).unwrap();
+            assert!(matches!(m.verify(), Ok(MessageUpdate::Post(_))));
+        }
+        // An inner payload that is not v4: code 400 inside the encrypted answer.
+        let (eph, key) =
+            session_onion::LayerKey::new_ephemeral(&mut f.rng, EncType::AesGcm, &pk).unwrap();
+        let blob = key.encrypt(&mut f.rng, b"not bencode");
+        let json = json!({"ephemeral_key": hex::encode(eph.as_bytes()), "enc_type": "aes-gcm"});
+        let frame = session_onion::encode_frame(&blob, json.to_string().as_bytes()).unwrap();
+        let r =
+            f.raw(&Request::new(crate::Method::Post, ONION_V4_PATH).with_body(frame, OCTET_STREAM));
+        assert_eq!(r.status, 200);
+        let v4 = session_onion::parse_v4_response(&key.decrypt(&r.body).unwrap()).unwrap();
+        assert_eq!(
+            (v4.code, v4.body.as_slice()),
+            (400, &b"Invalid v4 onion request"[..])
+        );
+        // A frame for another key, or garbage: plain 400.
+        let other = Ed25519KeyPair::generate(&mut f.rng).x25519_public();
+        let (frame, _) = api::rooms()
+            .request
+            .to_direct_frame(&mut f.rng, &other, EncType::AesGcm)
+            .unwrap();
+        let r =
+            f.raw(&Request::new(crate::Method::Post, ONION_V4_PATH).with_body(frame, OCTET_STREAM));
+        assert_eq!(r.status, 400);
+        let r = f.raw(
+            &Request::new(crate::Method::Post, ONION_V4_PATH).with_body(vec![1, 2], OCTET_STREAM),
+        );
+        assert_eq!(r.status, 400);
+        let r = f.raw(&Request::new(crate::Method::Get, ONION_V4_PATH));
+        assert_eq!(r.status, 405);
+    }
+
+    #[test]
+    fn odd_requests_do_not_panic() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        for path in [
+            "",
+            "/",
+            "//",
+            "/room",
+            "/room/",
+            "/room/lobby/message/99999999999999999999999",
+            "/room/lobby/messages/since/-1?limit=-5&reactors=99999",
+            "/room/lobby/messages/since/0?limit",
+            "/room/lobby/file/18446744073709551616",
+            "/room/lobby/reaction/1/%ff%fe",
+            "/inbox/since/x",
+            "/inbox/15",
+            "/capabilities?required=%zz,,",
+            "/%",
+        ] {
+            for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] {
+                let mut r = Request::new(crate::Method::Get, path);
+                r.body = Some(b"{\"json\": [".to_vec());
+                let headers: Vec<(&str, &str)> = Vec::new();
+                let req = ReceivedRequest {
+                    method,
+                    path_and_query: &r.path,
+                    body: r.body.as_deref().unwrap_or_default(),
+                    headers: &headers,
+                };
+                let resp = f.server.handle(&req, NOW_S * 1000, &mut f.rng);
+                assert!((200..600).contains(&resp.status));
+                let mut signed = Request::new(crate::Method::Get, path);
+                signed.sign_with_rng(&mut f.rng, &alice.signer, NOW_S);
+                let resp = f.raw(&signed);
+                assert!((200..600).contains(&resp.status));
+            }
+        }
     }
 }

@@ -114,22 +114,11 @@ async fn client_against_test_server() {
     assert_eq!(p.author, alice.signer.session_id());
     let mut seqno = checked.max_seqno.unwrap();
 
-    // A forged post (Bob's id on Alice's signed data) is dropped and reported.
-    {
-        let mut st = server.state();
-        let r = st.rooms.get_mut("lounge").unwrap();
-        r.seq += 1;
-        let forged = support::Stored {
-            id: 99,
-            session_id: bob.signer.session_id().to_string(),
-            posted: 1.0,
-            seqno: r.seq,
-            data: Some(post.data.clone()),
-            signature: Some(post.signature.to_vec()),
-            reactions: Default::default(),
-        };
-        r.messages.push(forged);
-    }
+    // A forged post: Bob re-posts Alice's data and signature under his own id (the server
+    // stores posts without checking their signatures, as pysogs); it is dropped and reported.
+    let forged = api::post_message(room, &post).signed_with_rng(&mut rng, &bob.signer, ts());
+    let (s, b) = send(addr, &forged.request).await;
+    let forged_id = forged.parse_response(s, &b).unwrap().id;
     let poll = api::messages_since(room, seqno, MessagesQuery::default());
     let (s, b) = send(addr, &poll.request).await;
     let checked = api::check_messages(&poll.parse_response(s, &b).unwrap());
@@ -137,7 +126,7 @@ async fn client_against_test_server() {
     assert_eq!(checked.rejected.len(), 1);
     assert_eq!(
         (checked.rejected[0].id, &checked.rejected[0].reason),
-        (99, &Error::SignatureInvalid)
+        (forged_id, &Error::SignatureInvalid)
     );
     seqno = checked.max_seqno.unwrap();
 

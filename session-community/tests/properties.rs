@@ -235,3 +235,70 @@ proptest! {
         prop_assert!(p.seqno(&"b".parse().unwrap()).is_some_and(|s| s >= 5));
     }
 }
+
+/// A path made of segments the server routes on plus arbitrary ones.
+fn server_path() -> impl Strategy<Value = String> {
+    let seg = prop_oneof![
+        Just("room".to_owned()),
+        Just("lobby".to_owned()),
+        Just("messages".to_owned()),
+        Just("since".to_owned()),
+        Just("message".to_owned()),
+        Just("reaction".to_owned()),
+        Just("inbox".to_owned()),
+        Just("batch".to_owned()),
+        Just("file".to_owned()),
+        "-?[0-9]{1,22}",
+        "\\PC{0,8}",
+        "(%[0-9a-fA-F]{2}){1,4}",
+    ];
+    (prop::collection::vec(seg, 0..6), "(\\?[a-z=&0-9-]{0,20})?")
+        .prop_map(|(segs, q)| format!("/{}{q}", segs.join("/")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The in-memory server answers any request (method, path, body, a sender's signature or
+    /// none) with a status, without panicking; signed requests get past authentication.
+    #[test]
+    fn server_never_panics(
+        method in prop_oneof![
+            Just("GET".to_owned()),
+            Just("POST".to_owned()),
+            Just("PUT".to_owned()),
+            Just("DELETE".to_owned()),
+            "[A-Z]{0,7}",
+        ],
+        path in server_path(),
+        body in prop_oneof![
+            prop::collection::vec(any::<u8>(), 0..200),
+            Just(br#"[{"method":"GET","path":"/room/lobby"},{"method":"POST","path":"/batch","json":[]}]"#.to_vec()),
+            Just(br#"{"data":"AAAA","signature":"AAAA"}"#.to_vec()),
+        ],
+        signed in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        use session_community::server::Server;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(seed);
+        let keys = session_onion::NodeKeys::from_ed25519_keypair(&Ed25519KeyPair::from_seed(&[4; 32]));
+        let pk = *keys.public_key();
+        let mut server = Server::new(keys, 1_700_000_000_000);
+        server.add_room(&"lobby".parse().unwrap(), "Lobby");
+        let mut r = session_community::Request::new(session_community::Method::Get, path.clone());
+        r.body = Some(body.clone());
+        if signed {
+            let me = Ed25519KeyPair::from_seed(&[5; 32]);
+            // Sign the method that is sent (the signature covers it), where it is one.
+            if let Ok(m) = method.parse() {
+                r.method = m;
+            }
+            r.sign_with_rng(&mut rng, &RequestSigner::blind15(&me, &pk), 1_700_000_000);
+        }
+        let headers: Vec<(&str, &str)> =
+            r.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let req = ReceivedRequest { method: &method, path_and_query: &path, body: &body, headers: &headers };
+        let resp = server.handle(&req, 1_700_000_000_000, &mut rng);
+        prop_assert!((200..600).contains(&resp.status));
+    }
+}

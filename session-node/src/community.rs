@@ -16,7 +16,6 @@ use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use rand_core::OsRng;
-use session_community::auth::ReceivedRequest;
 use session_community::server::{MAX_BODY, Server};
 use session_community::{Community, RoomToken};
 use session_identity::{X25519PublicKey, X25519SecretKey};
@@ -259,18 +258,8 @@ async fn handle(
     clock: &AtomicU64,
     req: Request<hyper::body::Incoming>,
 ) -> Response<Full<Bytes>> {
-    let method = req.method().as_str().to_owned();
-    let path = req
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_owned();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+    let (parts, body) = req.into_parts();
+    let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => {
             return reply(
@@ -280,22 +269,22 @@ async fn handle(
             );
         }
     };
-    let h: Vec<(&str, &str)> = headers
+    let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+    let headers = parts
+        .headers
         .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let received = ReceivedRequest {
-        method: &method,
-        path_and_query: &path,
-        body: &body,
-        headers: &h,
-    };
-    let resp = {
-        let mut s = state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        s.handle(&received, now_ms(clock), &mut OsRng)
-    };
+        .map(|(k, v)| (k.as_str(), v.as_bytes()));
+    let resp = state
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .handle_http(
+            parts.method.as_str(),
+            path,
+            headers,
+            &body,
+            now_ms(clock),
+            &mut OsRng,
+        );
     reply(resp.status, resp.content_type, resp.body)
 }
 
