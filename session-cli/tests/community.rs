@@ -159,6 +159,28 @@ async fn post_read_info_and_bad_input() {
         let out = run(argv.clone(), stdin).await;
         assert_eq!(out.status.code(), Some(2), "{argv:?}");
     }
+    // More than one page (the server returns 100 per poll): `read` fetches them all.
+    let client = session_client::Client::builder()
+        .identity(session_identity::Ed25519KeyPair::from_seed(&[7; 32]))
+        .network(session_client::Network::testnet_from_file(&tn).unwrap())
+        .build()
+        .await
+        .unwrap();
+    let room = client
+        .community_with(
+            url.as_str(),
+            session_client::RoomOptions::default().direct(),
+        )
+        .await
+        .unwrap();
+    for i in 0..100 {
+        room.post(&format!("bulk {i}")).await.unwrap();
+    }
+    client.shutdown().await;
+    let all = ok(&run(cmd("read", BOB, &["--since", "0", "--direct"]), "").await);
+    assert_eq!(all.lines().count(), 102);
+    assert!(all.lines().last().unwrap().ends_with(" bulk 99"), "{all}");
+
     // An unknown room is the server's refusal: exit 1.
     let nope = net.community().unwrap().join_url("nope");
     let out = run(
@@ -180,7 +202,7 @@ async fn post_read_info_and_bad_input() {
         net.community()
             .unwrap()
             .with_state(|s| s.message_count("lounge")),
-        Some(2)
+        Some(102)
     );
     net.stop().await;
 }

@@ -43,6 +43,9 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// Attempts per request before giving up.
 const MAX_ATTEMPTS: u32 = 8;
+/// Attempts per request to an HTTP server (a community server that does not answer should
+/// not keep a caller waiting for the whole back-off of [`MAX_ATTEMPTS`]).
+const MAX_SERVER_ATTEMPTS: u32 = 4;
 /// Pages of one retrieve (each up to the node's size limit).
 const MAX_PAGES: usize = 20;
 /// Hashes remembered for de-duplication.
@@ -890,7 +893,7 @@ impl Client {
         mut payload: impl FnMut() -> Vec<u8> + Send,
     ) -> Result<(u16, Vec<u8>)> {
         let mut last: Option<Error> = None;
-        for attempt in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_SERVER_ATTEMPTS {
             self.check_open()?;
             let delay = Duration::from_millis(session_swarm::pool::retry_delay_ms(attempt));
             if let Err(e) = self.ensure_pool().await {
@@ -974,7 +977,7 @@ impl Client {
             last = Some(Error::Onion(error));
         }
         Err(Error::RetriesExhausted {
-            attempts: MAX_ATTEMPTS,
+            attempts: MAX_SERVER_ATTEMPTS,
             last: Box::new(last.unwrap_or(Error::NotEnoughNodes)),
         })
     }

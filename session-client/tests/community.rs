@@ -18,7 +18,7 @@ use session_client::{EncType, Error, ErrorKind, RoomOptions, ServerErrorKind, St
 use session_community::api::{self, NewPost};
 use session_community::{Community, RequestSigner};
 use session_identity::SessionId;
-use session_node::{Testnet, TestnetConfig};
+use session_node::{CommunityServer, Testnet, TestnetConfig};
 use session_protocol::proto::{Content, DataMessage};
 
 async fn start(name: &str) -> Testnet {
@@ -217,6 +217,23 @@ async fn rooms_and_inboxes_through_onion_paths_and_directly() {
     );
     assert_eq!(from_start.rejected_count(), 1);
     assert_eq!(Via::default(), Via::Onion);
+
+    // A server that went away: a network failure (retryable), by either route, after a few
+    // attempts.
+    let lone = CommunityServer::start("127.0.0.1".parse().unwrap(), &["gone"])
+        .await
+        .unwrap();
+    let lone_url = lone.join_url("gone");
+    let via_onion = alice.community(lone_url.as_str()).await.unwrap();
+    let direct = bob
+        .community_with(lone_url.as_str(), RoomOptions::default().direct())
+        .await
+        .unwrap();
+    lone.stop().await;
+    let e = via_onion.poll().await.unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
+    let e = direct.post("anyone?").await.unwrap_err();
+    assert!(e.is_retryable(), "{e:?}");
 
     alice.shutdown().await;
     assert!(matches!(a_room.poll().await, Err(Error::Shutdown)));

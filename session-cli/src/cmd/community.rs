@@ -17,6 +17,9 @@ use session_client::{Client, Community, Room, RoomMessage, RoomOptions, Start};
 use super::common::read_stdin_text;
 use super::net::{NetArgs, failure, runtime};
 
+/// Updates per poll when the request names no limit (the server's default).
+const PAGE: usize = 100;
+
 /// Arguments of `session community`.
 #[derive(Debug, Args)]
 pub(crate) struct CommunityArgs {
@@ -190,8 +193,15 @@ fn read(
                 r = room.poll_updates() => r,
                 () = &mut interrupt => break,
             };
+            let mut more = false;
             match round {
                 Ok(updates) => {
+                    // A full page (the server's default limit): more are waiting.
+                    more = updates.messages.len()
+                        + updates.deleted.len()
+                        + updates.reactions.len()
+                        + updates.rejected.len()
+                        >= PAGE;
                     for m in &updates.messages {
                         let _ = writeln!(stdout, "{}", line(m, as_json));
                     }
@@ -207,6 +217,9 @@ fn read(
                     eprintln!("warning: read failed, retrying: {e}");
                 }
                 Err(e) => return failure("cannot read the room", &e),
+            }
+            if more {
+                continue;
             }
             if !follow {
                 break;
