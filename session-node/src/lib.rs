@@ -69,8 +69,8 @@ mod view;
 pub use community::CommunityServer;
 pub use error::{Error, Result};
 pub use node::{
-    FORWARD_TIMEOUT, IDLE_TIMEOUT, MAX_BODY, MAX_CONNECTIONS, MAX_IN_FLIGHT, Node, NodeConfig,
-    RELAY_TIMEOUT, bind, node_key,
+    FORWARD_TIMEOUT, IDLE_TIMEOUT, Limits, MAX_BODY, MAX_CONNECTIONS, MAX_IN_FLIGHT, Node,
+    NodeConfig, RELAY_TIMEOUT, bind, node_key,
 };
 pub use testnet::{
     DEFAULT_NODES, DEFAULT_PORT, DEFAULT_SWARM_SIZE, MAX_NODES, Testnet, TestnetConfig, swarm_id_of,

@@ -52,6 +52,63 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// The `height` nodes report.
 const HEIGHT: u64 = 1_000;
 
+/// A node's resource limits (`local-network.md` §5); [`Limits::default`] is what every node
+/// of a [`crate::Testnet`] and `session node run` use. Tests lower them to exercise the limits
+/// in a second instead of minutes.
+///
+/// ```
+/// use std::time::Duration;
+/// use session_node::{IDLE_TIMEOUT, Limits, MAX_IN_FLIGHT};
+///
+/// let limits = Limits::default()
+///     .max_in_flight(2)
+///     .idle_timeout(Duration::from_secs(1));
+/// assert_eq!(Limits::default().max_in_flight, MAX_IN_FLIGHT);
+/// assert_eq!(Limits::default().idle_timeout, IDLE_TIMEOUT);
+/// assert_eq!(limits.max_in_flight, 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Concurrent connections ([`MAX_CONNECTIONS`]); more wait to be accepted.
+    pub max_connections: usize,
+    /// Requests in progress ([`MAX_IN_FLIGHT`]); above it: 503 `Server busy, try again later`.
+    pub max_in_flight: usize,
+    /// A keep-alive connection with no request in progress for this long is closed
+    /// ([`IDLE_TIMEOUT`]).
+    pub idle_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_connections: MAX_CONNECTIONS,
+            max_in_flight: MAX_IN_FLIGHT,
+            idle_timeout: IDLE_TIMEOUT,
+        }
+    }
+}
+
+impl Limits {
+    /// Sets [`Limits::max_connections`] (at least 1).
+    #[must_use]
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+    /// Sets [`Limits::max_in_flight`] (at least 1).
+    #[must_use]
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+    /// Sets [`Limits::idle_timeout`] (at least 4 ms: idleness is checked four times per period).
+    #[must_use]
+    pub fn idle_timeout(mut self, d: Duration) -> Self {
+        self.idle_timeout = d.max(Duration::from_millis(4));
+        self
+    }
+}
+
 /// How to run one node.
 #[derive(Debug, Clone)]
 pub struct NodeConfig {
@@ -70,6 +127,7 @@ struct Inner {
     view: RwLock<Arc<View>>,
     peers: PeerClient,
     work: Arc<Semaphore>,
+    limits: Limits,
     next_id: AtomicU64,
     requests: AtomicU64,
     started: u64,
@@ -139,6 +197,18 @@ impl Node {
     /// # Errors
     /// As [`Node::start`].
     pub async fn start_on(config: NodeConfig, listener: TcpListener) -> Result<Self> {
+        Self::start_with_limits(config, listener, Limits::default()).await
+    }
+
+    /// [`Node::start_on`] with other [`Limits`] than the defaults.
+    ///
+    /// # Errors
+    /// As [`Node::start`].
+    pub async fn start_with_limits(
+        config: NodeConfig,
+        listener: TcpListener,
+        limits: Limits,
+    ) -> Result<Self> {
         let key = node_key(&config.data_dir)?;
         let tls = TlsAcceptor::from(tls::server_config(&config.data_dir)?);
         let store = Arc::new(Store::open(&config.data_dir.join("storage.db"))?);
@@ -161,7 +231,8 @@ impl Node {
             store,
             view: RwLock::new(Arc::new(view)),
             peers: PeerClient::new()?,
-            work: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
+            work: Arc::new(Semaphore::new(limits.max_in_flight)),
+            limits,
             next_id: AtomicU64::new(1),
             requests: AtomicU64::new(0),
             started: now_ms(),
@@ -321,7 +392,7 @@ async fn serve(
     tls: TlsAcceptor,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let conns = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let conns = Arc::new(Semaphore::new(inner.limits.max_connections));
     let mut tasks = JoinSet::new();
     loop {
         let permit = tokio::select! {
@@ -346,8 +417,9 @@ async fn serve(
                 debug!(%peer, "TLS handshake failed");
                 return;
             };
-            // Idle keep-alive connections are closed after IDLE_TIMEOUT so that idle clients
-            // cannot hold every connection slot.
+            // Idle keep-alive connections are closed after the idle timeout so that idle
+            // clients cannot hold every connection slot.
+            let idle_timeout = inner.limits.idle_timeout;
             let activity = Arc::new((AtomicU64::new(0), AtomicU64::new(now_ms())));
             let seen = activity.clone();
             let svc = hyper::service::service_fn(move |req| {
@@ -366,7 +438,7 @@ async fn serve(
                 .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(stream), svc);
             tokio::pin!(conn);
-            let mut tick = tokio::time::interval(IDLE_TIMEOUT / 4);
+            let mut tick = tokio::time::interval(idle_timeout / 4);
             let mut closing = false;
             loop {
                 tokio::select! {
@@ -375,7 +447,7 @@ async fn serve(
                         let idle_for = now_ms().saturating_sub(activity.1.load(Ordering::Relaxed));
                         if !closing
                             && activity.0.load(Ordering::Relaxed) == 0
-                            && u128::from(idle_for) >= IDLE_TIMEOUT.as_millis()
+                            && u128::from(idle_for) >= idle_timeout.as_millis()
                         {
                             conn.as_mut().graceful_shutdown();
                             closing = true;
@@ -707,7 +779,19 @@ fn execute(
                 return err(&server::wrong_swarm(id, &members, now));
             }
         }
-        if let Err(e) = req.check(now, forwarded) {
+        let revoked = match (req.account(), req.subaccount_token()) {
+            (Some(account), Some(token)) => {
+                let (store, account, token) = (inner.store.clone(), *account, *token);
+                match tokio::task::spawn_blocking(move || store.is_revoked(&account, &token)).await
+                {
+                    Ok(Ok(revoked)) => revoked,
+                    Ok(Err(e)) => return err(&internal(e)),
+                    Err(e) => return err(&internal(e)),
+                }
+            }
+            _ => false,
+        };
+        if let Err(e) = req.check_revocable(now, forwarded, revoked) {
             return err(&e);
         }
         match req {
@@ -858,6 +942,19 @@ async fn apply_local(inner: &Arc<Inner>, req: ClientRequest, now: u64) -> Result
                     &plan.updated,
                     &plan.unchanged,
                 ))
+            }
+            ClientRequest::Revoke(r) => {
+                let removed = if r.unrevoke {
+                    store
+                        .unrevoke(r.auth.account(), &r.tokens)
+                        .map_err(internal)?
+                } else {
+                    store
+                        .revoke(r.auth.account(), &r.tokens)
+                        .map_err(internal)?;
+                    0
+                };
+                Ok(server::revoke_result(&key, r, removed))
             }
             _ => Err(RpcError::new(500, "not a recursive method")),
         }

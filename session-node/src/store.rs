@@ -1,5 +1,6 @@
 //! SQLite storage, one database per node (`storage.db`, WAL, `synchronous=NORMAL`): messages,
-//! and tombstones of deleted messages until their original expiry (`local-network.md` §4).
+//! tombstones of deleted messages until their original expiry (`local-network.md` §4), and
+//! revoked subaccount tokens (at most [`MAX_STORED_REVOCATIONS`] per account, oldest dropped).
 //!
 //! Every call is synchronous; the node runs them on tokio's blocking pool.
 
@@ -7,8 +8,9 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
+use session_swarm::SubaccountToken;
 use session_swarm::namespace::Namespace;
-use session_swarm::server::{RetrieveBudget, StoredMessage};
+use session_swarm::server::{MAX_STORED_REVOCATIONS, RetrieveBudget, StoredMessage};
 use session_swarm::{NamespaceSelector, SwarmPubkey};
 
 use crate::error::Result;
@@ -90,7 +92,12 @@ impl Store {
                 hash TEXT PRIMARY KEY,
                 owner TEXT NOT NULL,
                 namespace INTEGER NOT NULL,
-                expiry INTEGER NOT NULL);",
+                expiry INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS revoked_subaccounts (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                owner TEXT NOT NULL,
+                token BLOB NOT NULL,
+                UNIQUE (owner, token));",
         )?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -346,6 +353,61 @@ impl Store {
         Ok(())
     }
 
+    /// Revokes `tokens` for `owner` (`revoke_subaccount`); a token revoked again becomes the
+    /// newest. Beyond [`MAX_STORED_REVOCATIONS`] per account the oldest are dropped.
+    pub(crate) fn revoke(&self, owner: &SwarmPubkey, tokens: &[SubaccountToken]) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let owner = owner.to_hex();
+        for t in tokens {
+            tx.execute(
+                "INSERT OR REPLACE INTO revoked_subaccounts (owner, token) VALUES (?1, ?2)",
+                params![owner, t.as_bytes().as_slice()],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM revoked_subaccounts WHERE owner = ?1 AND seq NOT IN
+                (SELECT seq FROM revoked_subaccounts WHERE owner = ?1 ORDER BY seq DESC LIMIT ?2)",
+            params![
+                owner,
+                i64::try_from(MAX_STORED_REVOCATIONS).unwrap_or(i64::MAX)
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Lifts the revocation of `tokens` for `owner` (`unrevoke_subaccount`); returns how many
+    /// revocations were removed.
+    pub(crate) fn unrevoke(&self, owner: &SwarmPubkey, tokens: &[SubaccountToken]) -> Result<u64> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let owner = owner.to_hex();
+        let mut removed = 0u64;
+        for t in tokens {
+            let n = tx.execute(
+                "DELETE FROM revoked_subaccounts WHERE owner = ?1 AND token = ?2",
+                params![owner, t.as_bytes().as_slice()],
+            )?;
+            removed += n as u64;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+
+    /// Whether `token` is revoked for `owner`.
+    pub(crate) fn is_revoked(&self, owner: &SwarmPubkey, token: &SubaccountToken) -> Result<bool> {
+        let found: Option<i64> = self
+            .lock()
+            .query_row(
+                "SELECT seq FROM revoked_subaccounts WHERE owner = ?1 AND token = ?2",
+                params![owner.to_hex(), token.as_bytes().as_slice()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
     /// Drops expired messages and tombstones; returns how many messages went.
     pub(crate) fn prune(&self, now_ms: u64) -> Result<usize> {
         let conn = self.lock();
@@ -538,6 +600,44 @@ mod tests {
     }
 
     const NOW: u64 = 1_700_000_000_000;
+
+    fn token(b: u8) -> SubaccountToken {
+        let mut t = [0u8; 36];
+        t[0] = 3;
+        t[1] = 3;
+        t[4..].fill(b);
+        SubaccountToken::from_bytes(&t)
+    }
+
+    #[test]
+    fn revocations_per_account_bounded_and_persistent() {
+        let s = open("revoke");
+        let (a, b) = (
+            SwarmPubkey::from_parts(3, &[1; 32]),
+            SwarmPubkey::from_parts(3, &[2; 32]),
+        );
+        s.revoke(&a, &[token(1), token(2)]).unwrap();
+        assert!(s.is_revoked(&a, &token(1)).unwrap());
+        assert!(!s.is_revoked(&b, &token(1)).unwrap(), "per account");
+        assert!(!s.is_revoked(&a, &token(3)).unwrap());
+        assert_eq!(s.unrevoke(&a, &[token(1), token(3)]).unwrap(), 1);
+        assert!(!s.is_revoked(&a, &token(1)).unwrap());
+        // token(2) revoked again becomes the newest; 50 more push out only the older ones.
+        s.revoke(&a, &[token(100)]).unwrap();
+        s.revoke(&a, &[token(2)]).unwrap();
+        let many: Vec<SubaccountToken> = (150..199).map(token).collect();
+        s.revoke(&a, &many).unwrap();
+        assert!(s.is_revoked(&a, &token(2)).unwrap());
+        assert!(!s.is_revoked(&a, &token(100)).unwrap(), "oldest dropped");
+        assert!(many.iter().all(|t| s.is_revoked(&a, t).unwrap()));
+        // Kept across a reopen.
+        let path = std::env::temp_dir()
+            .join(format!("session-node-store-revoke-{}", std::process::id()))
+            .join("storage.db");
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        assert!(s.is_revoked(&a, &token(2)).unwrap());
+    }
 
     #[test]
     fn store_once_later_expiry_wins_and_retrieve_after_last_hash() {

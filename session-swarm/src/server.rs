@@ -36,7 +36,7 @@ use crate::namespace::{
     message_hash, retrieve_limits,
 };
 use crate::node::ServiceNode;
-use crate::rpc::{MAX_BATCH, MAX_STORE_DATA, Method, SIGNATURE_TOLERANCE_MS};
+use crate::rpc::{MAX_BATCH, MAX_REVOKE_TOKENS, MAX_STORE_DATA, Method, SIGNATURE_TOLERANCE_MS};
 use crate::space::{SwarmId, SwarmPubkey};
 
 /// The hard fork nodes report (`hf`): `[19, 3]`.
@@ -54,6 +54,9 @@ pub const MIN_TIMESTAMP_MS: u64 = 1_000_000_000;
 pub const MAX_STORE_DATA_BASE64: usize = 102_400;
 /// Message hashes per `delete` / `expire` / `get_expiries` request a node accepts.
 pub const MAX_HASHES: usize = 1_000;
+/// Revoked subaccount tokens a node keeps per account; a revocation beyond it drops the
+/// oldest (spec §5.7).
+pub const MAX_STORED_REVOCATIONS: usize = 50;
 
 /// The body of a node's answer: JSON, or plain text.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +316,17 @@ fn opt_bool(p: &Map<String, Value>, field: &str) -> Result<bool, RpcError> {
     }
 }
 
+/// A subaccount token as sent in JSON: 48 base64 or 72 hex characters (36 bytes).
+fn parse_token(field: &str, s: &str) -> Result<SubaccountToken, RpcError> {
+    let bytes = match s.len() {
+        48 => STANDARD.decode(s).ok(),
+        72 => hex::decode(s).ok(),
+        _ => None,
+    }
+    .ok_or_else(|| bad_value(field, "expected 48 base64 or 72 hex"))?;
+    SubaccountToken::try_from(bytes.as_slice()).map_err(|_| bad_value(field, "not 36 bytes"))
+}
+
 /// The authentication parameters of an account-bound request (spec §5.2): `pubkey`, optional
 /// `pubkey_ed25519`, optional subaccount token and signature, the request `signature`.
 #[derive(Clone, PartialEq)]
@@ -358,14 +372,7 @@ impl AccountAuth {
         let subaccount = match p.get("subaccount") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => {
-                let bytes = match s.len() {
-                    48 => STANDARD.decode(s).ok(),
-                    72 => hex::decode(s).ok(),
-                    _ => None,
-                }
-                .ok_or_else(|| bad_value("subaccount", "expected 48 base64 or 72 hex"))?;
-                let token = SubaccountToken::try_from(bytes.as_slice())
-                    .map_err(|_| bad_value("subaccount", "not 36 bytes"))?;
+                let token = parse_token("subaccount", s)?;
                 let sig =
                     opt_signature(p, "subaccount_sig")?.ok_or_else(|| missing("subaccount_sig"))?;
                 Some((token, sig))
@@ -392,12 +399,34 @@ impl AccountAuth {
         self.signature.is_some()
     }
 
+    /// The subaccount token the request is signed with, if any.
+    #[must_use]
+    pub fn subaccount_token(&self) -> Option<&SubaccountToken> {
+        self.subaccount.as_ref().map(|(t, _)| t)
+    }
+
     /// Verifies the request signature over `message` (spec §5.2); a subaccount must hold every
     /// bit of `needs`. `failure` is the 401 text of the method.
     ///
     /// # Errors
     /// 401 with `failure` when anything does not verify (or no signature was sent).
     pub fn verify(&self, message: &[u8], needs: u8, failure: &str) -> Result<(), RpcError> {
+        self.verify_unless_revoked(message, needs, failure, false)
+    }
+
+    /// [`AccountAuth::verify`], where `revoked` says whether the subaccount token (if any) is
+    /// revoked for the account: a revoked token fails like a bad signature (the reference's
+    /// order: revocation, then flags and token signature, then the request signature).
+    ///
+    /// # Errors
+    /// 401 with `failure` when anything does not verify, or the token is revoked.
+    pub fn verify_unless_revoked(
+        &self,
+        message: &[u8],
+        needs: u8,
+        failure: &str,
+        revoked: bool,
+    ) -> Result<(), RpcError> {
         let fail = || RpcError::new(401, failure);
         let sig = self.signature.as_ref().ok_or_else(fail)?;
         let account_key = match &self.pubkey_ed25519 {
@@ -413,7 +442,7 @@ impl AccountAuth {
         let signer = match &self.subaccount {
             None => account_key,
             Some((token, token_sig)) => {
-                if token.flags() & needs != needs {
+                if revoked || token.flags() & needs != needs {
                     return Err(fail());
                 }
                 if token.netid() != self.account.prefix()
@@ -510,7 +539,7 @@ impl StoreRequest {
         message_hash(&self.auth.account, self.namespace, &self.data)
     }
 
-    fn check(&self, now_ms: u64, tolerance: u64) -> Result<(), RpcError> {
+    fn check(&self, now_ms: u64, tolerance: u64, revoked: bool) -> Result<(), RpcError> {
         let ttl_ok = self
             .expiry
             .checked_sub(self.timestamp)
@@ -546,10 +575,11 @@ impl StoreRequest {
         } else {
             SUBACCOUNT_WRITE
         };
-        self.auth.verify(
+        self.auth.verify_unless_revoked(
             &request_message::store(self.namespace, self.sig_timestamp),
             needs,
             "store signature verification failed",
+            revoked,
         )
     }
 }
@@ -611,7 +641,7 @@ impl RetrieveRequest {
         })
     }
 
-    fn check(&self, now_ms: u64, tolerance: u64) -> Result<(), RpcError> {
+    fn check(&self, now_ms: u64, tolerance: u64, revoked: bool) -> Result<(), RpcError> {
         if !self.signature_mode {
             return Ok(());
         }
@@ -625,10 +655,12 @@ impl RetrieveRequest {
                 "retrieve timestamp too far from current time",
             ));
         }
-        self.auth.verify(
+        // Revoked subaccounts may still read the unrevocable namespaces.
+        self.auth.verify_unless_revoked(
             &request_message::retrieve(self.namespace, ts),
             SUBACCOUNT_READ,
             "retrieve signature verification failed",
+            revoked && !self.namespace.unrevocable_retrieve(),
         )
     }
 }
@@ -765,6 +797,76 @@ pub struct GetExpiriesRequest {
     pub timestamp: u64,
 }
 
+/// `revoke_subaccount` / `unrevoke_subaccount` (spec §5.7): signed by the account key only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RevokeRequest {
+    /// Authentication (never a subaccount: `subaccount` parameters are not read).
+    pub auth: AccountAuth,
+    /// The tokens, request order (1 to 50).
+    pub tokens: Vec<SubaccountToken>,
+    /// The signature timestamp.
+    pub timestamp: u64,
+    /// `unrevoke_subaccount` rather than `revoke_subaccount`.
+    pub unrevoke: bool,
+}
+
+impl RevokeRequest {
+    fn parse(p: &Map<String, Value>, unrevoke: bool) -> Result<Self, RpcError> {
+        // The reference does not read subaccount parameters here.
+        let mut account_only = p.clone();
+        account_only.remove("subaccount");
+        account_only.remove("subaccount_sig");
+        let auth = AccountAuth::parse(&account_only)?;
+        let field = if unrevoke { "unrevoke" } else { "revoke" };
+        let tokens = match p.get(field) {
+            None | Some(Value::Null) => return Err(missing(field)),
+            Some(Value::String(s)) => vec![parse_token(field, s)?],
+            Some(Value::Array(a)) => {
+                if a.is_empty() || a.len() > MAX_REVOKE_TOKENS {
+                    return Err(bad_value(field, "expected 1 to 50 tokens"));
+                }
+                a.iter()
+                    .map(|v| {
+                        v.as_str()
+                            .ok_or_else(|| bad_value(field, "expected strings"))
+                            .and_then(|s| parse_token(field, s))
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            Some(_) => return Err(bad_value(field, "expected a string or a list")),
+        };
+        Ok(Self {
+            auth,
+            tokens,
+            timestamp: req_ms(p, "timestamp")?,
+            unrevoke,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        if self.unrevoke {
+            "unrevoke_subaccount"
+        } else {
+            "revoke_subaccount"
+        }
+    }
+
+    /// ±60 s (forwarded copies too, as the reference) → 406; the account key's signature → 401.
+    fn check(&self, now_ms: u64) -> Result<(), RpcError> {
+        if self.timestamp.abs_diff(now_ms) > SIGNATURE_TOLERANCE_MS {
+            return Err(RpcError::new(
+                406,
+                format!("{} timestamp too far from current time", self.name()),
+            ));
+        }
+        self.auth.verify(
+            &request_message::revoke_subaccount(self.unrevoke, self.timestamp, &self.tokens),
+            0,
+            &format!("{} signature verification failed", self.name()),
+        )
+    }
+}
+
 /// A parsed client request.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -794,6 +896,8 @@ pub enum ClientRequest {
     Expire(ExpireRequest),
     /// `get_expiries`.
     GetExpiries(GetExpiriesRequest),
+    /// `revoke_subaccount` / `unrevoke_subaccount`.
+    Revoke(RevokeRequest),
     /// `batch` (`sequence = false`) or `sequence`: 1…20 sub-calls, none of them a batch.
     Batch {
         /// Stop after the first non-2xx.
@@ -897,6 +1001,8 @@ impl ClientRequest {
                 messages: parse_hash_list(p, "messages", false)?,
                 timestamp: req_ms(p, "timestamp")?,
             }),
+            "revoke_subaccount" => Self::Revoke(RevokeRequest::parse(p, false)?),
+            "unrevoke_subaccount" => Self::Revoke(RevokeRequest::parse(p, true)?),
             "batch" | "sequence" => {
                 let list = p
                     .get("requests")
@@ -939,6 +1045,8 @@ impl ClientRequest {
             Self::ExpireAll(_) => Method::ExpireAll,
             Self::Expire(_) => Method::Expire,
             Self::GetExpiries(_) => Method::GetExpiries,
+            Self::Revoke(r) if r.unrevoke => Method::UnrevokeSubaccount,
+            Self::Revoke(_) => Method::RevokeSubaccount,
             Self::Batch { sequence: true, .. } => Method::Sequence,
             Self::Batch { .. } => Method::Batch,
         }
@@ -956,16 +1064,56 @@ impl ClientRequest {
             Self::ExpireAll(r) => Some(r.auth.account()),
             Self::Expire(r) => Some(r.auth.account()),
             Self::GetExpiries(r) => Some(r.auth.account()),
+            Self::Revoke(r) => Some(r.auth.account()),
             Self::Info | Self::GetSwarm(_) | Self::OxendRequest { .. } | Self::Batch { .. } => None,
         }
     }
 
     /// The checks after the wrong-swarm check, in the reference's order: TTL, clock windows,
     /// signatures. `forwarded` widens the signature window to ±70 s (a copy from a swarm peer).
+    /// For a request signed with a subaccount, use [`ClientRequest::check_revocable`] with
+    /// what the node's storage says of [`ClientRequest::subaccount_token`].
     ///
     /// # Errors
     /// The reference's codes and texts: 401, 403, 406 (spec §5.7).
     pub fn check(&self, now_ms: u64, forwarded: bool) -> Result<(), RpcError> {
+        self.check_revocable(now_ms, forwarded, false)
+    }
+
+    /// The subaccount token an account-bound request is signed with (`None` without one, and
+    /// for `(un)revoke_subaccount`, which only the account key may sign).
+    #[must_use]
+    pub fn subaccount_token(&self) -> Option<&SubaccountToken> {
+        let auth = match self {
+            Self::Store(r) => &r.auth,
+            Self::Retrieve(r) => &r.auth,
+            Self::Delete(r) => &r.auth,
+            Self::DeleteAll(r) => &r.auth,
+            Self::ExpireAll(r) => &r.auth,
+            Self::Expire(r) => &r.auth,
+            Self::GetExpiries(r) => &r.auth,
+            Self::Revoke(_)
+            | Self::Info
+            | Self::GetSwarm(_)
+            | Self::OxendRequest { .. }
+            | Self::Batch { .. } => return None,
+        };
+        auth.subaccount_token()
+    }
+
+    /// [`ClientRequest::check`], where `revoked` says whether the request's
+    /// [`ClientRequest::subaccount_token`] is revoked for its account: a revoked subaccount is
+    /// refused like a bad signature (401), except for a `retrieve` from an unrevocable
+    /// namespace (spec §5.2, §5.3).
+    ///
+    /// # Errors
+    /// As [`ClientRequest::check`].
+    pub fn check_revocable(
+        &self,
+        now_ms: u64,
+        forwarded: bool,
+        revoked: bool,
+    ) -> Result<(), RpcError> {
         let tol = if forwarded {
             FORWARDED_SIGNATURE_TOLERANCE_MS
         } else {
@@ -975,12 +1123,14 @@ impl ClientRequest {
             Self::Info | Self::GetSwarm(_) | Self::OxendRequest { .. } | Self::Batch { .. } => {
                 Ok(())
             }
-            Self::Store(r) => r.check(now_ms, tol),
-            Self::Retrieve(r) => r.check(now_ms, tol),
-            Self::Delete(r) => r.auth.verify(
+            Self::Store(r) => r.check(now_ms, tol, revoked),
+            Self::Retrieve(r) => r.check(now_ms, tol, revoked),
+            Self::Revoke(r) => r.check(now_ms),
+            Self::Delete(r) => r.auth.verify_unless_revoked(
                 &request_message::delete(&r.messages),
                 SUBACCOUNT_DELETE,
                 "delete_msgs signature verification failed",
+                revoked,
             ),
             Self::DeleteAll(r) if r.before => refuse_if(
                 r.timestamp > now_ms.saturating_add(tol),
@@ -988,10 +1138,11 @@ impl ClientRequest {
                 "delete_before timestamp too far in the future",
             )
             .and_then(|()| {
-                r.auth.verify(
+                r.auth.verify_unless_revoked(
                     &request_message::delete_before(r.namespace, r.timestamp),
                     SUBACCOUNT_DELETE,
                     "delete_before signature verification failed",
+                    revoked,
                 )
             }),
             Self::DeleteAll(r) => refuse_if(
@@ -1000,10 +1151,11 @@ impl ClientRequest {
                 "delete_all timestamp too far from current time",
             )
             .and_then(|()| {
-                r.auth.verify(
+                r.auth.verify_unless_revoked(
                     &request_message::delete_all(r.namespace, r.timestamp),
                     SUBACCOUNT_DELETE,
                     "delete_all signature verification failed",
+                    revoked,
                 )
             }),
             Self::ExpireAll(r) => refuse_if(
@@ -1012,10 +1164,11 @@ impl ClientRequest {
                 "expire_all timestamp should be >= current time",
             )
             .and_then(|()| {
-                r.auth.verify(
+                r.auth.verify_unless_revoked(
                     &request_message::expire_all(r.namespace, r.expiry),
                     SUBACCOUNT_DELETE,
                     "expire_all signature verification failed",
+                    revoked,
                 )
             }),
             Self::Expire(r) => refuse_if(
@@ -1024,10 +1177,11 @@ impl ClientRequest {
                 "expire: timestamp should be >= current time",
             )
             .and_then(|()| {
-                r.auth.verify(
+                r.auth.verify_unless_revoked(
                     &request_message::expire(r.mode, &r.expiries, &r.messages),
                     SUBACCOUNT_WRITE,
                     "expire: signature verification failed",
+                    revoked,
                 )
             }),
             Self::GetExpiries(r) => refuse_if(
@@ -1036,10 +1190,11 @@ impl ClientRequest {
                 "get_expiries timestamp too far from current time",
             )
             .and_then(|()| {
-                r.auth.verify(
+                r.auth.verify_unless_revoked(
                     &request_message::get_expiries(r.timestamp, &r.messages),
                     SUBACCOUNT_READ,
                     "get_expiries signature verification failed",
+                    revoked,
                 )
             }),
         }
@@ -1354,6 +1509,19 @@ pub fn expire_result(
     }
     m.insert("signature".into(), sig_b64(node, &msg));
     Value::Object(m)
+}
+
+/// One member's `revoke_subaccount` result `{"signature"}`, or `unrevoke_subaccount` result
+/// `{"count": removed, "signature"}` (`removed` is ignored for a revoke, as the reference sets
+/// no count there).
+#[must_use]
+pub fn revoke_result(node: &Ed25519KeyPair, req: &RevokeRequest, removed: u64) -> Value {
+    let msg = response_message::revoke_subaccount(req.auth.account(), req.timestamp, &req.tokens);
+    if req.unrevoke {
+        json!({"count": removed, "signature": sig_b64(node, &msg)})
+    } else {
+        json!({"signature": sig_b64(node, &msg)})
+    }
 }
 
 /// What a swarm member did with a forwarded recursive request.
@@ -2029,6 +2197,187 @@ mod tests {
         );
         let r = SwarmResponse::parse(&req, v.to_string().as_bytes()).unwrap();
         assert_eq!(r.successes().count(), 1);
+    }
+
+    /// A group (`03`) account, its admin key, and a read+write subaccount of it.
+    fn group_with_subaccount() -> (Auth, Auth, SubaccountToken) {
+        let admin = kp(30);
+        let group = SwarmPubkey::from_parts(0x03, admin.public_key().as_bytes());
+        let member = kp(31);
+        let token = SubaccountToken::new(
+            0x03,
+            SUBACCOUNT_READ | SUBACCOUNT_WRITE,
+            &member.public_key(),
+        );
+        let sig = token.sign(&admin);
+        let owner = Auth::account(group, &admin).unwrap();
+        let sub = Auth::subaccount(group, token, sig, &member).unwrap();
+        (owner, sub, token)
+    }
+
+    #[test]
+    fn subaccounts_are_checked_and_revocable() {
+        let (_, sub, token) = group_with_subaccount();
+        let req = store(11, b"to the group", NOW, 60_000).sign(&sub).unwrap();
+        let parsed = ClientRequest::parse(&call_of(&req)).unwrap();
+        assert_eq!(parsed.subaccount_token(), Some(&token));
+        parsed.check(NOW, false).unwrap();
+        parsed.check_revocable(NOW, false, false).unwrap();
+        // Revoked: refused like a bad signature, after the clock check.
+        let e = parsed.check_revocable(NOW, false, true).unwrap_err();
+        assert_eq!(
+            (e.status(), e.message()),
+            (401, "store signature verification failed")
+        );
+        let e = parsed
+            .check_revocable(NOW + 61_000, false, true)
+            .unwrap_err();
+        assert_eq!(e.status(), 406);
+        // Retrieve: refused in a revocable namespace, allowed in an unrevocable one (−11).
+        let r = retrieve(11).sign(&sub, NOW).unwrap();
+        let r = ClientRequest::parse(&call_of(&r)).unwrap();
+        assert_eq!(
+            r.check_revocable(NOW, false, true).unwrap_err().status(),
+            401
+        );
+        let r = retrieve(-11).sign(&sub, NOW).unwrap();
+        let r = ClientRequest::parse(&call_of(&r)).unwrap();
+        r.check_revocable(NOW, false, true).unwrap();
+        // A read-only token of the same key (validly signed by the admin) cannot store.
+        let admin = kp(30);
+        let read_only = SubaccountToken::new(0x03, SUBACCOUNT_READ, &kp(31).public_key());
+        let mut c = call_of(&req);
+        c.params
+            .insert("subaccount".into(), read_only.to_base64().into());
+        c.params.insert(
+            "subaccount_sig".into(),
+            STANDARD.encode(read_only.sign(&admin).as_ref()).into(),
+        );
+        let e = ClientRequest::parse(&c)
+            .unwrap()
+            .check(NOW, false)
+            .unwrap_err();
+        assert_eq!(e.status(), 401);
+        // A token signed by someone else than the account.
+        let mut forged = call_of(&req);
+        forged.params.insert(
+            "subaccount_sig".into(),
+            STANDARD.encode(token.sign(&kp(32)).as_ref()).into(),
+        );
+        let e = ClientRequest::parse(&forged)
+            .unwrap()
+            .check(NOW, false)
+            .unwrap_err();
+        assert_eq!(e.status(), 401);
+    }
+
+    #[test]
+    fn revoke_requests_parse_check_and_answer() {
+        let (owner, sub, token) = group_with_subaccount();
+        let other = SubaccountToken::new(0x03, SUBACCOUNT_READ, &kp(33).public_key());
+        for unrevoke in [false, true] {
+            let req = rpc::revoke_subaccount(&owner, &[token, other], unrevoke, NOW).unwrap();
+            let parsed = ClientRequest::parse(&call_of(&req)).unwrap();
+            assert_eq!(parsed.method(), req.method());
+            assert_eq!(parsed.account(), Some(owner.account_id()));
+            assert_eq!(parsed.subaccount_token(), None);
+            parsed.check(NOW, false).unwrap();
+            let name = req.method().as_str();
+            let e = parsed.check(NOW + 61_000, true).unwrap_err();
+            assert_eq!(
+                (e.status(), e.message()),
+                (
+                    406,
+                    format!("{name} timestamp too far from current time").as_str()
+                )
+            );
+            let ClientRequest::Revoke(r) = parsed else {
+                panic!("not a revoke");
+            };
+            assert_eq!(
+                (r.tokens.as_slice(), r.unrevoke),
+                (&[token, other][..], unrevoke)
+            );
+            // Each member's signed result verifies with the client's parser.
+            let (a, b) = (kp(40), kp(41));
+            let (status, v) = recursive_answer(
+                vec![
+                    (a.public_key(), MemberEntry::Ok(revoke_result(&a, &r, 2))),
+                    (b.public_key(), MemberEntry::Ok(revoke_result(&b, &r, 0))),
+                ],
+                NOW,
+            );
+            assert_eq!(status, 200);
+            let parsed = SwarmResponse::parse(&req, v.to_string().as_bytes()).unwrap();
+            let counts: Vec<Option<u64>> = parsed
+                .successes()
+                .map(|(_, o)| match o {
+                    MemberOutcome::Revoked { count } => *count,
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(counts.len(), 2);
+            if unrevoke {
+                assert!(counts.contains(&Some(2)) && counts.contains(&Some(0)));
+            } else {
+                assert!(counts.iter().all(Option::is_none));
+            }
+            // Only the account key may sign: a subaccount's signature does not verify, even
+            // with its token attached.
+            let mut by_sub = call_of(&req);
+            let msg = request_message::revoke_subaccount(unrevoke, NOW, &[token, other]);
+            by_sub.params.insert(
+                "signature".into(),
+                STANDARD.encode(sub.sign(&msg).as_ref()).into(),
+            );
+            by_sub
+                .params
+                .insert("subaccount".into(), token.to_base64().into());
+            let e = ClientRequest::parse(&by_sub)
+                .unwrap()
+                .check(NOW, false)
+                .unwrap_err();
+            assert_eq!(
+                (e.status(), e.message()),
+                (
+                    401,
+                    format!("{name} signature verification failed").as_str()
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn revoke_request_shapes() {
+        let (owner, _, token) = group_with_subaccount();
+        let req = rpc::revoke_subaccount(&owner, &[token], false, NOW).unwrap();
+        let good = call_of(&req);
+        let with = |v: Value| {
+            let mut c = good.clone();
+            c.params.insert("revoke".into(), v);
+            ClientRequest::parse(&c)
+        };
+        // One token as a string, in base64 or hex.
+        assert!(with(token.to_base64().into()).is_ok());
+        assert!(with(hex::encode(token.as_bytes()).into()).is_ok());
+        for bad in [
+            json!([]),
+            json!(vec![token.to_base64(); 51]),
+            json!("abc"),
+            json!([1]),
+            json!(7),
+        ] {
+            assert_eq!(with(bad.clone()).unwrap_err().status(), 400, "{bad}");
+        }
+        let mut c = good.clone();
+        c.params.remove("revoke");
+        assert_eq!(
+            ClientRequest::parse(&c).unwrap_err().message(),
+            "invalid request: Required field 'revoke' missing"
+        );
+        let mut c = good;
+        c.params.remove("timestamp");
+        assert_eq!(ClientRequest::parse(&c).unwrap_err().status(), 400);
     }
 
     #[test]
