@@ -454,6 +454,33 @@ impl std::fmt::Debug for KeyReader<'_> {
     }
 }
 
+/// A key message's bt dict once its group signature `"~"` (over everything before `1:~`)
+/// verified.
+fn verified_key_message<'m>(
+    key_message: &'m [u8],
+    group_pk: &Ed25519PublicKey,
+    what: &'static str,
+) -> Result<Value<'m>> {
+    let body_len = key_message
+        .len()
+        .checked_sub(SIG_TRAILER.len() + 64 + 1)
+        .ok_or(Error::Malformed(what))?;
+    let (signed, trailer) = key_message.split_at(body_len);
+    if !trailer.starts_with(SIG_TRAILER) || trailer.last() != Some(&b'e') {
+        return Err(Error::Malformed(what));
+    }
+    let dict = bencode::decode(key_message).map_err(|_| Error::Malformed(what))?;
+    let sig = dict
+        .get(b"~")
+        .and_then(Value::as_bytes)
+        .and_then(|s| Signature::try_from(s).ok())
+        .ok_or(Error::Malformed(what))?;
+    group_pk
+        .verify(signed, &sig)
+        .map_err(|_| Error::SignatureInvalid)?;
+    Ok(dict)
+}
+
 /// Reads the group key from a key message (libsession `Keys::load_key_message`, for
 /// non-supplemental messages): verifies the group signature `"~"`, then opens the admin entry
 /// or the reader's member entry.
@@ -470,23 +497,7 @@ pub fn read_group_key_message(
     reader: KeyReader<'_>,
 ) -> Result<ReceivedGroupKey> {
     const WHAT: &str = "group key message";
-    let body_len = key_message
-        .len()
-        .checked_sub(SIG_TRAILER.len() + 64 + 1)
-        .ok_or(Error::Malformed(WHAT))?;
-    let (signed, trailer) = key_message.split_at(body_len);
-    if !trailer.starts_with(SIG_TRAILER) || trailer.last() != Some(&b'e') {
-        return Err(Error::Malformed(WHAT));
-    }
-    let dict = bencode::decode(key_message).map_err(|_| Error::Malformed(WHAT))?;
-    let sig = dict
-        .get(b"~")
-        .and_then(Value::as_bytes)
-        .and_then(|s| Signature::try_from(s).ok())
-        .ok_or(Error::Malformed(WHAT))?;
-    group_pk
-        .verify(signed, &sig)
-        .map_err(|_| Error::SignatureInvalid)?;
+    let dict = verified_key_message(key_message, group_pk, WHAT)?;
     let nonce: &[u8; XCHACHA_NONCE_LEN] = dict
         .get(b"#")
         .and_then(Value::as_bytes)
@@ -538,6 +549,215 @@ pub fn read_group_key_message(
     };
     let key = GroupKey::try_from(key.as_slice()).map_err(|_| Error::Malformed(WHAT))?;
     Ok(ReceivedGroupKey { generation, key })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Supplemental key messages (§3.2): every current key, for members added without a rekey
+
+/// The smallest `"+"` entry: the encryption of `d1:gi0e1:k32:…1:ti0ee` (52 bytes) plus the tag.
+const MIN_SUPPLEMENT_ENTRY_LEN: usize = 52 + TAG_LEN;
+
+/// One group key with its generation and the time (ms) it was stored, as supplemental key
+/// messages carry them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct GroupKeyInfo {
+    /// The key's generation.
+    pub generation: u64,
+    /// The key.
+    pub key: GroupKey,
+    /// When its key message was stored (unix ms).
+    pub timestamp_ms: i64,
+}
+
+impl std::fmt::Debug for GroupKeyInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GroupKeyInfo")
+            .field("generation", &self.generation)
+            .field("timestamp_ms", &self.timestamp_ms)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys a member read from a supplemental key message.
+#[derive(Debug, Clone)]
+pub struct ReceivedSupplement {
+    /// The newest generation the message covers (`"G"`).
+    pub max_generation: u64,
+    /// Every key it carries, in the message's order (ascending generation when an admin wrote
+    /// it with [`group_key_supplement`]).
+    pub keys: Vec<GroupKeyInfo>,
+}
+
+/// The bt list `[{g, k, t}…]` that a supplemental message encrypts for each member.
+fn supplement_plaintext(keys: &[GroupKeyInfo]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(2 + keys.len() * 64));
+    out.push(b'l');
+    for k in keys {
+        out.push(b'd');
+        bencode::put_bytes(&mut out, b"g");
+        bencode::put_int(&mut out, k.generation);
+        bencode::put_bytes(&mut out, b"k");
+        bencode::put_bytes(&mut out, k.key.as_bytes());
+        bencode::put_bytes(&mut out, b"t");
+        bencode::put_int(&mut out, k.timestamp_ms);
+        out.push(b'e');
+    }
+    out.push(b'e');
+    out
+}
+
+/// Builds a supplemental key message (libsession `Keys::key_supplement`, spec §3.2) as a group
+/// admin holding the group's Ed25519 seed: every key of `keys` (give them in ascending
+/// generation), encrypted for each of `members` — members added to the group who should read
+/// its history without a rekey. Deterministic: the nonce is
+/// `BLAKE2b-24(sid_1 ‖ … ‖ sid_n ‖ keys ‖ H2; key = "SessionGroupKeyGen")` over the members'
+/// hex Account IDs in the given order. Members whose X25519 key is invalid are skipped; there
+/// is no junk padding.
+///
+/// ```
+/// use session_identity::Ed25519KeyPair;
+/// use session_protocol::{GroupKeyInfo, group_key_supplement, group_rekey,
+///     read_group_key_supplement};
+/// let seed = [7u8; 32];
+/// let group = Ed25519KeyPair::from_seed(&seed);
+/// let first = group_rekey(&seed, &[], 0)?;
+/// let keys = [GroupKeyInfo { generation: 0, key: first.group_key.clone(), timestamp_ms: 1_000 }];
+/// let newcomer = Ed25519KeyPair::from_seed(&[9; 32]);
+/// let message = group_key_supplement(&seed, &[newcomer.account_id()], &keys)?;
+/// let got = read_group_key_supplement(&message, &group.public_key(), &newcomer)?;
+/// assert_eq!(got.keys, keys);
+/// # Ok::<(), session_protocol::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidLength`] without keys, or when no member has a valid key.
+pub fn group_key_supplement(
+    group_seed: &[u8; 32],
+    members: &[AccountId],
+    keys: &[GroupKeyInfo],
+) -> Result<Vec<u8>> {
+    let max_generation = keys
+        .iter()
+        .map(|k| k.generation)
+        .max()
+        .ok_or(Error::InvalidLength)?;
+    let group = Ed25519KeyPair::from_seed(group_seed);
+    let supp = supplement_plaintext(keys);
+    let h2 = seed_hash(group_seed, KEY_SEED)?;
+    let sids: Vec<String> = members.iter().map(ToString::to_string).collect();
+    let mut parts: Vec<&[u8]> = sids.iter().map(String::as_bytes).collect();
+    parts.push(&supp);
+    parts.push(&*h2);
+    let nonce: [u8; XCHACHA_NONCE_LEN] = *blake2b_array::<XCHACHA_NONCE_LEN>(KEY_GEN, &parts)?;
+    let recipients: Vec<_> = members.iter().map(AccountId::x25519_public_key).collect();
+    let entries = encrypt_for_multiple(
+        group.x25519_secret(),
+        &group.x25519_public(),
+        &recipients,
+        MultiMessages::Same(&supp),
+        MEMBER_KEY_DOMAIN,
+        &nonce,
+        true,
+    )?;
+    if entries.is_empty() {
+        return Err(Error::InvalidLength);
+    }
+    let mut msg = Vec::with_capacity(120 + entries.len() * (supp.len() + TAG_LEN + 4));
+    msg.push(b'd');
+    bencode::put_bytes(&mut msg, b"#");
+    bencode::put_bytes(&mut msg, &nonce);
+    bencode::put_bytes(&mut msg, b"+");
+    msg.push(b'l');
+    for e in &entries {
+        bencode::put_bytes(&mut msg, e);
+    }
+    msg.push(b'e');
+    bencode::put_bytes(&mut msg, b"G");
+    bencode::put_int(&mut msg, max_generation);
+    let sig = group.sign(&msg);
+    bencode::put_bytes(&mut msg, b"~");
+    bencode::put_bytes(&mut msg, sig.as_bytes());
+    msg.push(b'e');
+    Ok(msg)
+}
+
+/// Whether a key message is a supplemental one (has a `"+"` list); no verification.
+#[must_use]
+pub fn is_group_key_supplement(key_message: &[u8]) -> bool {
+    bencode::decode(key_message).is_ok_and(|d| d.get(b"+").is_some())
+}
+
+/// Reads a supplemental key message as a member (libsession `Keys::load_key_message`): verifies
+/// the group signature, checks every `"+"` entry's size, and opens the member's entry.
+///
+/// # Errors
+/// [`Error::Malformed`] for a message that is not a signed supplemental key message (or whose
+/// key list is malformed), [`Error::SignatureInvalid`] when the group signature does not
+/// verify, [`Error::DecryptionFailed`] when no entry opens for `member`.
+pub fn read_group_key_supplement(
+    key_message: &[u8],
+    group_pk: &Ed25519PublicKey,
+    member: &Ed25519KeyPair,
+) -> Result<ReceivedSupplement> {
+    const WHAT: &str = "supplemental group key message";
+    let dict = verified_key_message(key_message, group_pk, WHAT)?;
+    let nonce: &[u8; XCHACHA_NONCE_LEN] = dict
+        .get(b"#")
+        .and_then(Value::as_bytes)
+        .and_then(|n| n.try_into().ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    let max_generation = dict
+        .get(b"G")
+        .and_then(Value::as_i64)
+        .and_then(|g| u64::try_from(g).ok())
+        .ok_or(Error::Malformed(WHAT))?;
+    let entries = dict
+        .get(b"+")
+        .and_then(Value::as_list)
+        .and_then(|list| {
+            list.iter()
+                .map(|e| e.as_bytes().filter(|b| b.len() >= MIN_SUPPLEMENT_ENTRY_LEN))
+                .collect::<Option<Vec<&[u8]>>>()
+        })
+        .ok_or(Error::Malformed(WHAT))?;
+    let group_x = group_pk.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    let own_pk = member.x25519_secret().public_key();
+    let plain = Zeroizing::new(decrypt_for_multiple(
+        entries,
+        member.x25519_secret(),
+        &own_pk,
+        &group_x,
+        MEMBER_KEY_DOMAIN,
+        nonce,
+    )?);
+    let list = bencode::decode(&plain).map_err(|_| Error::Malformed(WHAT))?;
+    let keys = list
+        .as_list()
+        .ok_or(Error::Malformed(WHAT))?
+        .iter()
+        .map(|k| {
+            let generation = k
+                .get(b"g")
+                .and_then(Value::as_i64)
+                .and_then(|g| u64::try_from(g).ok())?;
+            let key = k
+                .get(b"k")
+                .and_then(Value::as_bytes)
+                .filter(|b| b.len() == 32)
+                .and_then(|b| GroupKey::try_from(b).ok())?;
+            let timestamp_ms = k.get(b"t").and_then(Value::as_i64)?;
+            Some(GroupKeyInfo {
+                generation,
+                key,
+                timestamp_ms,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .ok_or(Error::Malformed(WHAT))?;
+    Ok(ReceivedSupplement {
+        max_generation,
+        keys,
+    })
 }
 
 #[cfg(test)]
@@ -672,6 +892,74 @@ mod tests {
     }
 
     #[test]
+    fn supplement_gives_new_members_every_key() {
+        let mut rng = ChaCha20Rng::seed_from_u64(13);
+        let seed = [9u8; 32];
+        let group = Ed25519KeyPair::from_seed(&seed);
+        let keys: Vec<GroupKeyInfo> = (0..2u64)
+            .map(|g| GroupKeyInfo {
+                generation: g,
+                key: group_rekey(&seed, &[], g).unwrap().group_key,
+                timestamp_ms: 1_000 + i64::try_from(g).unwrap(),
+            })
+            .collect();
+        let newcomers: Vec<Ed25519KeyPair> =
+            (0..3).map(|_| Ed25519KeyPair::generate(&mut rng)).collect();
+        let ids: Vec<AccountId> = newcomers.iter().map(Ed25519KeyPair::account_id).collect();
+        let msg = group_key_supplement(&seed, &ids, &keys).unwrap();
+        assert_eq!(
+            msg,
+            group_key_supplement(&seed, &ids, &keys).unwrap(),
+            "deterministic"
+        );
+        assert!(is_group_key_supplement(&msg));
+        let full = group_rekey(&seed, &ids, 2).unwrap();
+        assert!(!is_group_key_supplement(&full.key_message));
+        let v = bencode::decode(&msg).unwrap();
+        assert_eq!(
+            v.get(b"+").and_then(Value::as_list).map(<[_]>::len),
+            Some(3),
+            "no junk"
+        );
+        for m in &newcomers {
+            let got = read_group_key_supplement(&msg, &group.public_key(), m).unwrap();
+            assert_eq!(got.max_generation, 1);
+            assert_eq!(got.keys, keys);
+        }
+        // Not a full key message; an outsider reads nothing; a changed byte fails the signature.
+        assert_eq!(
+            read_group_key_message(&msg, &group.public_key(), KeyReader::Member(&newcomers[0]))
+                .map(|k| k.generation),
+            Err(Error::Unexpected("supplemental key message"))
+        );
+        let outsider = Ed25519KeyPair::generate(&mut rng);
+        assert_eq!(
+            read_group_key_supplement(&msg, &group.public_key(), &outsider).map(|s| s.keys),
+            Err(Error::DecryptionFailed)
+        );
+        let mut bad = msg.clone();
+        bad[10] ^= 1;
+        assert_eq!(
+            read_group_key_supplement(&bad, &group.public_key(), &newcomers[0]).map(|s| s.keys),
+            Err(Error::SignatureInvalid)
+        );
+        // A full key message is not a supplement.
+        assert!(matches!(
+            read_group_key_supplement(&full.key_message, &group.public_key(), &newcomers[0]),
+            Err(Error::Malformed(_))
+        ));
+        // Nothing to send, or nobody to send it to.
+        assert_eq!(
+            group_key_supplement(&seed, &ids, &[]),
+            Err(Error::InvalidLength)
+        );
+        assert_eq!(
+            group_key_supplement(&seed, &[], &keys),
+            Err(Error::InvalidLength)
+        );
+    }
+
+    #[test]
     fn deterministic_junk_is_libsodiums() {
         // libsodium randombytes_buf_deterministic(100, seed = 00 01 … 1f), via PyNaCl.
         let seed: [u8; 32] = core::array::from_fn(|i| i as u8);
@@ -689,6 +977,7 @@ mod tests {
             let pk = Ed25519KeyPair::from_seed(&[2; 32]).public_key();
             let _ = decrypt_group_message(&[key], &pk, &data, SignatureScheme::Current);
             let _ = read_group_key_message(&data, &pk, KeyReader::Admin(&[3; 32]));
+            let _ = read_group_key_supplement(&data, &pk, &Ed25519KeyPair::from_seed(&[4; 32]));
         }
 
         #[test]

@@ -30,8 +30,9 @@ pub use envelope::{
 };
 pub use error::{Error, Result};
 pub use group::{
-    GroupKey, GroupMessage, KeyReader, Rekey, SignatureScheme, decrypt_group_message,
-    encrypt_group_message, group_rekey, read_group_key_message, zstd_decompress,
+    GroupKey, GroupKeyInfo, GroupMessage, KeyReader, ReceivedSupplement, Rekey, SignatureScheme,
+    decrypt_group_message, encrypt_group_message, group_key_supplement, group_rekey,
+    is_group_key_supplement, read_group_key_message, read_group_key_supplement, zstd_decompress,
 };
 pub use message::{
     ReceivedMessage, SendOptions, decode_community_inbox, decode_from_storage,

@@ -1,15 +1,19 @@
 //! groups::Keys (namespace 12, spec §8.7): the group encryption keys, read from key messages
 //! (`protocol.md` §3.2, decoded by `session-protocol`), and the admin's rekey.
 //!
-//! Only what the spec pins is here: reading rekey messages, expiry of superseded keys, the
-//! newest-first key list for Info/Members, and writing a rekey message. Supplemental key
-//! messages and the Keys config's own dump are not covered (no vectors, spec §8.7).
+//! Here: reading rekey and supplemental key messages, expiry of superseded keys, the
+//! newest-first key list for Info/Members, writing a rekey message and a supplement (every key
+//! for members added without a rekey), and a local dump. No vectors pin the writing side
+//! (spec §8.7); the formats are `protocol.md` §3.2's, built by `session-protocol`.
 
 use std::collections::BTreeMap;
 
 use session_bencode::{self as bt, Value};
 use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
-use session_protocol::{KeyReader, group_rekey, read_group_key_message};
+use session_protocol::{
+    GroupKey, GroupKeyInfo, KeyReader, group_key_supplement, group_rekey, is_group_key_supplement,
+    read_group_key_message, read_group_key_supplement,
+};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -67,8 +71,10 @@ impl Keys {
     }
 
     /// Reads a key message stored at `timestamp_ms` (verifying the group signature); an admin
-    /// opens it with the group seed, a member with `member`, their own key pair. Returns
-    /// whether a new key was learned.
+    /// opens it with the group seed, a member with `member`, their own key pair. A
+    /// supplemental message (every key, with their own timestamps) is read by members only:
+    /// admins hold every key already, as libsession does. Returns whether a new key was
+    /// learned.
     ///
     /// # Errors
     /// [`Error::NotAdmin`] with neither the group seed nor a member key pair; the
@@ -80,18 +86,60 @@ impl Keys {
         timestamp_ms: i64,
         member: Option<&Ed25519KeyPair>,
     ) -> Result<bool> {
+        if is_group_key_supplement(message) {
+            return match (&self.admin_seed, member) {
+                (Some(_), _) => Ok(false),
+                (None, Some(kp)) => {
+                    let got = read_group_key_supplement(message, &self.public_key, kp)?;
+                    let mut learned = false;
+                    for k in got.keys {
+                        learned |= self.insert(k.generation, k.key.as_bytes(), k.timestamp_ms);
+                    }
+                    Ok(learned)
+                }
+                (None, None) => Err(Error::NotAdmin),
+            };
+        }
         let reader = match (&self.admin_seed, member) {
             (Some(seed), _) => KeyReader::Admin(seed),
             (None, Some(kp)) => KeyReader::Member(kp),
             (None, None) => return Err(Error::NotAdmin),
         };
         let got = read_group_key_message(message, &self.public_key, reader)?;
-        let new = !self.keys.contains_key(&got.generation);
-        self.keys.entry(got.generation).or_insert(KeyEntry {
-            key: Zeroizing::new(*got.key.as_bytes()),
+        Ok(self.insert(got.generation, got.key.as_bytes(), timestamp_ms))
+    }
+
+    /// Adds a key unless its generation is known; returns whether it was new.
+    fn insert(&mut self, generation: u64, key: &[u8; 32], timestamp_ms: i64) -> bool {
+        let new = !self.keys.contains_key(&generation);
+        self.keys.entry(generation).or_insert(KeyEntry {
+            key: Zeroizing::new(*key),
             timestamp_ms,
         });
-        Ok(new)
+        new
+    }
+
+    /// Admins: a supplemental key message giving `members` (added to the group without a
+    /// rekey) every known key with its timestamp, to store in namespace 12.
+    ///
+    /// # Errors
+    /// [`Error::NotAdmin`] without the group seed; [`Error::NoEncryptionKey`] when no key is
+    /// known yet; the encryption-layer error when no member has a valid Account ID.
+    pub fn key_supplement(&self, members: &[AccountId]) -> Result<Vec<u8>> {
+        let seed = self.admin_seed.as_ref().ok_or(Error::NotAdmin)?;
+        if self.keys.is_empty() {
+            return Err(Error::NoEncryptionKey);
+        }
+        let keys: Vec<GroupKeyInfo> = self
+            .keys
+            .iter()
+            .map(|(generation, e)| GroupKeyInfo {
+                generation: *generation,
+                key: GroupKey::from_bytes(&e.key),
+                timestamp_ms: e.timestamp_ms,
+            })
+            .collect();
+        Ok(group_key_supplement(seed, members, &keys)?)
     }
 
     /// The newest generation, if any key is known.
@@ -214,5 +262,51 @@ mod tests {
         let back = Keys::load(&group.public_key(), Some(&group), &k.dump()).unwrap();
         assert_eq!(back.group_keys(1_000), k.group_keys(1_000));
         assert!(Keys::load(&group.public_key(), None, b"de").is_err());
+    }
+
+    #[test]
+    fn supplement_brings_a_new_member_every_key() {
+        let group = Ed25519KeyPair::from_seed(&[5; 32]);
+        let old = Ed25519KeyPair::from_seed(&[6; 32]);
+        let newcomer = Ed25519KeyPair::from_seed(&[7; 32]);
+        let mut admin = Keys::new(&group.public_key(), Some(&group));
+        assert!(matches!(
+            admin.key_supplement(&[newcomer.account_id()]),
+            Err(Error::NoEncryptionKey)
+        ));
+        let first = admin.rekey(&[old.account_id()], 1_000).unwrap();
+        let second = admin.rekey(&[old.account_id()], 2_000).unwrap();
+        let supplement = admin.key_supplement(&[newcomer.account_id()]).unwrap();
+
+        // The newcomer cannot open the rekeys, but the supplement gives both keys.
+        let mut member = Keys::new(&group.public_key(), None);
+        for m in [&first, &second] {
+            assert!(member.load_key_message(m, 0, Some(&newcomer)).is_err());
+        }
+        assert!(
+            member
+                .load_key_message(&supplement, 5_000, Some(&newcomer))
+                .unwrap()
+        );
+        assert_eq!(member.group_keys(3_000), admin.group_keys(3_000));
+        assert_eq!(member.current_generation(), Some(1));
+        // Again: nothing new. An admin learns nothing from it; an outsider cannot read it.
+        assert!(
+            !member
+                .load_key_message(&supplement, 5_000, Some(&newcomer))
+                .unwrap()
+        );
+        assert!(!admin.load_key_message(&supplement, 5_000, None).unwrap());
+        let mut outsider = Keys::new(&group.public_key(), None);
+        assert!(
+            outsider
+                .load_key_message(&supplement, 0, Some(&old))
+                .is_err()
+        );
+        // Only admins write supplements.
+        assert!(matches!(
+            member.key_supplement(&[old.account_id()]),
+            Err(Error::NotAdmin)
+        ));
     }
 }
