@@ -129,6 +129,8 @@ pub struct ConfigBase {
     /// The obsolete hashes reported by the last push (cleared from `obsolete` on confirm).
     in_flight: BTreeSet<String>,
     needs_dump: bool,
+    /// Type-specific local data kept in the dump (`+`, spec §7): one bt value, never pushed.
+    extra: Option<Vec<u8>>,
 }
 
 /// The version of [`ConfigBase::dump`]'s format.
@@ -149,6 +151,7 @@ impl ConfigBase {
             obsolete: BTreeSet::new(),
             in_flight: BTreeSet::new(),
             needs_dump: false,
+            extra: None,
         }
     }
 
@@ -204,6 +207,28 @@ impl ConfigBase {
     #[must_use]
     pub fn needs_dump(&self) -> bool {
         self.needs_dump
+    }
+
+    /// The type-specific local data kept in the dump (one bt value), if any.
+    #[must_use]
+    pub fn dump_extra(&self) -> Option<&[u8]> {
+        self.extra.as_deref()
+    }
+
+    /// Replaces the type-specific local data kept in the dump (`+`, spec §7; e.g. the Members
+    /// pending-send list). It is never pushed; a change only makes the object need a dump.
+    ///
+    /// # Errors
+    /// [`Error::InvalidDump`] when `extra` is not exactly one bt value.
+    pub fn set_dump_extra(&mut self, extra: Option<Vec<u8>>) -> Result<()> {
+        if let Some(e) = &extra {
+            bt::decode(e).map_err(|_| Error::InvalidDump("extra data is not one bt value"))?;
+        }
+        if extra != self.extra {
+            self.extra = extra;
+            self.needs_dump = true;
+        }
+        Ok(())
     }
 
     /// Whether we may write (user configs always; group configs only as admin).
@@ -540,6 +565,10 @@ impl ConfigBase {
             out.push(b'e');
             out.push(b'e');
         }
+        if let Some(e) = &self.extra {
+            bt::put_bytes(&mut out, b"+");
+            out.extend_from_slice(e);
+        }
         bt::put_bytes(&mut out, b"k");
         bt::put_bytes(&mut out, self.kind.name().as_bytes());
         bt::put_bytes(&mut out, b"l");
@@ -610,6 +639,7 @@ impl ConfigBase {
             },
             obsolete,
             needs_dump: false,
+            extra: root.get(b"+").map(Value::to_bytes),
         })
     }
 }

@@ -40,6 +40,8 @@ pub use value::{ConfigDict, ConfigValue, Scalar, ScalarSet, decode_dict, encode_
 /// The group configs (groups v2): Info, Members and Keys.
 pub mod groups {
     pub use crate::types::group_info::Info;
-    pub use crate::types::group_members::{InviteStatus, Member, MemberRemoved, Members};
+    pub use crate::types::group_members::{
+        InviteStatus, Member, MemberRemoved, MemberStatus, Members,
+    };
     pub use crate::types::keys::{KEY_EXPIRY_MS, Keys};
 }

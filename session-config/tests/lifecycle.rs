@@ -293,3 +293,68 @@ fn confirm_clears_only_the_obsolete_hashes_that_push_reported() {
     a.confirm_pushed(p2.seqno, "ignored");
     assert_eq!(a.base().current_hash(), Some("h2"));
 }
+
+#[test]
+fn members_pending_send_list_is_local_and_survives_a_dump() {
+    let group = Ed25519KeyPair::from_seed(&[5; 32]);
+    let key = [9u8; 32];
+    let mut admin = Members::new(&group.public_key(), Some(&group), &[key]);
+    let (alice, bob) = (id(6), id(7));
+    let mut a = admin.get_or_construct(&alice);
+    a.name = "Alice".into();
+    admin.set(&a).unwrap();
+    let mut b = admin.get_or_construct(&bob);
+    b.set_promoted();
+    admin.set(&b).unwrap();
+    let pushed = admin.push().unwrap().expect("dirty");
+    admin.confirm_pushed(pushed.seqno, "h1");
+    let _ = admin.dump();
+    assert!(!admin.needs_dump());
+
+    use session_config::groups::MemberStatus as S;
+    let status = |m: &Members, who: &AccountId| m.status(&m.get(who).unwrap());
+    assert_eq!(status(&admin, &alice), S::InviteNotSent);
+    assert_eq!(status(&admin, &bob), S::PromotionNotSent);
+    admin.set_pending_send(&alice, true);
+    admin.set_pending_send(&bob, true);
+    assert!(admin.needs_dump(), "a local change needs a dump");
+    assert!(!admin.needs_push(), "but nothing to push");
+    assert_eq!(status(&admin, &alice), S::InviteSending);
+    assert_eq!(status(&admin, &bob), S::PromotionSending);
+    assert_eq!(admin.pending_send().len(), 2);
+
+    // Kept in the dump, not in the pushed data: another admin does not see it.
+    let dump = admin.dump();
+    let back = Members::load(&group.public_key(), Some(&group), &[key], &dump).unwrap();
+    assert!(back.has_pending_send(&alice) && back.has_pending_send(&bob));
+    let mut other = Members::new(&group.public_key(), Some(&group), &[key]);
+    other.merge(&[("h1", pushed.data.as_slice())]).unwrap();
+    assert!(other.pending_send().is_empty());
+    assert_eq!(status(&other, &alice), S::InviteNotSent);
+
+    // Sent, then accepted; erase takes a member off the list; removal wins over the rest.
+    admin.set_pending_send(&alice, false);
+    let mut a = admin.get(&alice).unwrap();
+    a.set_invite_sent();
+    admin.set(&a).unwrap();
+    assert_eq!(status(&admin, &alice), S::InviteSent);
+    a.set_invite_accepted();
+    admin.set(&a).unwrap();
+    assert_eq!(status(&admin, &alice), S::InviteAccepted);
+    assert!(admin.erase(&bob));
+    assert!(admin.pending_send().is_empty());
+    a.set_removed(true);
+    admin.set(&a).unwrap();
+    assert_eq!(status(&admin, &alice), S::RemovedIncludingMessages);
+    // Setting the same state again changes nothing.
+    let _ = admin.dump();
+    admin.set_pending_send(&bob, false);
+    assert!(!admin.needs_dump());
+    // A dump extra must be one bt value.
+    assert!(
+        admin
+            .base_mut()
+            .set_dump_extra(Some(b"i1".to_vec()))
+            .is_err()
+    );
+}

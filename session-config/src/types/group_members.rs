@@ -1,5 +1,8 @@
 //! groups::Members (namespace 14, signed; spec §8.6).
 
+use std::collections::BTreeSet;
+
+use session_bencode::{self as bt, Value};
 use session_identity::{AccountId, Ed25519KeyPair, Ed25519PublicKey};
 
 use super::group_info::group_auth;
@@ -56,6 +59,38 @@ pub enum MemberRemoved {
     Member,
     /// Removed together with their messages (2).
     MemberAndMessages,
+}
+
+/// A member's status in one word (libsession `member::Status`): removal first, then the
+/// promotion of an admin, then the invitation. "Sending" means not sent yet but on this
+/// device's pending-send list ([`Members::set_pending_send`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum MemberStatus {
+    /// Invitation not sent yet.
+    InviteNotSent,
+    /// Invitation being sent by this device.
+    InviteSending,
+    /// Sending the invitation failed.
+    InviteFailed,
+    /// Invitation sent, not accepted yet.
+    InviteSent,
+    /// A member.
+    InviteAccepted,
+    /// Promotion to admin not sent yet.
+    PromotionNotSent,
+    /// Promotion being sent by this device.
+    PromotionSending,
+    /// Sending the promotion failed.
+    PromotionFailed,
+    /// Promotion sent, not accepted yet.
+    PromotionSent,
+    /// An admin.
+    PromotionAccepted,
+    /// Removed (to be kicked).
+    Removed,
+    /// Removed, their messages too.
+    RemovedIncludingMessages,
 }
 
 /// One group member.
@@ -289,13 +324,92 @@ impl Members {
         Ok(())
     }
 
-    /// Removes a member entry; returns whether it existed.
+    /// Removes a member entry (and takes them off the pending-send list); returns whether
+    /// the entry existed.
     pub fn erase(&mut self, id: &AccountId) -> bool {
+        self.set_pending_send(id, false);
         let key = id.to_bytes();
         self.base.modify(|d| match d.get_mut(&b"m"[..]) {
             Some(ConfigValue::Dict(m)) => m.remove(&key[..]).is_some(),
             _ => false,
         })
+    }
+
+    /// The members whose invitation or promotion this device is sending: local state (kept
+    /// in the dump, never pushed; spec §8.8 "pending send").
+    #[must_use]
+    pub fn pending_send(&self) -> BTreeSet<AccountId> {
+        let Some(extra) = self.base.dump_extra() else {
+            return BTreeSet::new();
+        };
+        let Ok(root) = bt::decode(extra) else {
+            return BTreeSet::new();
+        };
+        root.get(b"p")
+            .and_then(Value::as_list)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| AccountId::try_from(v.as_bytes()?).ok())
+            .collect()
+    }
+
+    /// Whether `id` is on the pending-send list.
+    #[must_use]
+    pub fn has_pending_send(&self, id: &AccountId) -> bool {
+        self.pending_send().contains(id)
+    }
+
+    /// Puts `id` on the pending-send list or takes it off (the object then needs a dump if
+    /// that changed anything; nothing is pushed).
+    pub fn set_pending_send(&mut self, id: &AccountId, pending: bool) {
+        let mut ids = self.pending_send();
+        let changed = if pending {
+            ids.insert(*id)
+        } else {
+            ids.remove(id)
+        };
+        if !changed {
+            return;
+        }
+        let extra = (!ids.is_empty()).then(|| {
+            let mut out = vec![b'd'];
+            bt::put_bytes(&mut out, b"p");
+            out.push(b'l');
+            for id in &ids {
+                bt::put_bytes(&mut out, &id.to_bytes());
+            }
+            out.extend_from_slice(b"ee");
+            out
+        });
+        // Always one bt value: cannot fail.
+        let _ = self.base.set_dump_extra(extra);
+    }
+
+    /// The member's status in one word (see [`MemberStatus`]).
+    #[must_use]
+    pub fn status(&self, member: &Member) -> MemberStatus {
+        match member.removed {
+            MemberRemoved::MemberAndMessages => return MemberStatus::RemovedIncludingMessages,
+            MemberRemoved::Member => return MemberStatus::Removed,
+            MemberRemoved::No => {}
+        }
+        let sending = || self.has_pending_send(&member.id);
+        if member.admin {
+            return match member.promotion {
+                InviteStatus::NotSent if sending() => MemberStatus::PromotionSending,
+                InviteStatus::NotSent => MemberStatus::PromotionNotSent,
+                InviteStatus::Failed => MemberStatus::PromotionFailed,
+                InviteStatus::Sent => MemberStatus::PromotionSent,
+                InviteStatus::None => MemberStatus::PromotionAccepted,
+            };
+        }
+        match member.invite {
+            InviteStatus::NotSent if sending() => MemberStatus::InviteSending,
+            InviteStatus::NotSent => MemberStatus::InviteNotSent,
+            InviteStatus::Failed => MemberStatus::InviteFailed,
+            InviteStatus::Sent => MemberStatus::InviteSent,
+            InviteStatus::None => MemberStatus::InviteAccepted,
+        }
     }
 
     /// Every member, ordered by id (the order the key derivation uses).
