@@ -3,28 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::process::Output;
+
+use common::run;
 
 const SEED: &str = "000102030405060708090a0b0c0d0e0f";
 const BOB: &str = "053263def3a0fe6859ac310a22e4a72bd6ea8b9ecce6b91ab198a681f6c1e9c171";
-
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_session"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("session runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
 
 /// A `testnet.json` that exists and is valid, pointing at a loopback port nothing listens on
 /// (only used where the command must fail before contacting it).

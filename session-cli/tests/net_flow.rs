@@ -3,38 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{args, run_async as run, success};
 use session_node::{Testnet, TestnetConfig};
 
 const ALICE: &str = "000102030405060708090a0b0c0d0e0f";
 const BOB_SEED: &str = "0f0e0d0c0b0a09080706050403020100";
-
-async fn run(args: Vec<String>, stdin: &'static str) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_session"))
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("session runs");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_then_poll() {
@@ -50,76 +25,27 @@ async fn send_then_poll() {
     let bob = bob["account_id"].as_str().unwrap().to_owned();
     let alice = "05ca03b8e369aeeb69fd260c2957d37b232db17a60db7a39bca9f0c0a6be135c1a";
 
-    let out = run(
-        args(&["send", "--testnet", &tn, "--seed", ALICE, "--to", &bob]),
-        "hello from the command line\n",
-    )
-    .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let hash = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let send = args(&["send", "--testnet", &tn, "--seed", ALICE, "--to", &bob]);
+    let out = run(send.clone(), "hello from the command line\n").await;
+    let hash = success(out).trim().to_owned();
     assert_eq!(hash.len(), 43);
 
-    let out = run(
-        args(&[
-            "send",
-            "--testnet",
-            &tn,
-            "--seed",
-            ALICE,
-            "--to",
-            &bob,
-            "--json",
-        ]),
-        "second line\r\n",
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0));
-    let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = run([&send[..], &args(&["--json"])].concat(), "second line\r\n").await;
+    let receipt: serde_json::Value = serde_json::from_str(&success(out)).unwrap();
     assert_eq!(receipt["to"], bob.as_str());
     assert!(receipt["timestamp"].as_u64().unwrap() > 1_600_000_000_000);
     assert!(!receipt["swarm"].as_array().unwrap().is_empty());
-    let out = run(
-        args(&["send", "--testnet", &tn, "--seed", ALICE, "--to", &bob]),
-        "two\nlines\n",
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0));
+    success(run(send, "two\nlines\n").await);
 
     // Plain: `<timestamp ms> <sender account id> <text>`, one line per message.
     let state = dir.join("poll-state.json");
     let state = state.to_str().unwrap();
+    let poll = args(&["poll", "--testnet", &tn, "--seed", BOB_SEED]);
+    let poll_state = [&poll[..], &args(&["--state", state])].concat();
     let mut lines = Vec::new();
     for _ in 0..30 {
-        let out = run(
-            args(&[
-                "poll",
-                "--testnet",
-                &tn,
-                "--seed",
-                BOB_SEED,
-                "--state",
-                state,
-            ]),
-            "",
-        )
-        .await;
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lines.extend(
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(str::to_owned),
-        );
+        let out = success(run(poll_state.clone(), "").await);
+        lines.extend(out.lines().map(str::to_owned));
         if lines.len() >= 3 {
             break;
         }
@@ -134,28 +60,9 @@ async fn send_then_poll() {
     assert!(lines[2].ends_with(" two\\nlines"), "{}", lines[2]);
 
     // With the state file, nothing is returned twice; without it, --json gives both again.
-    let out = run(
-        args(&[
-            "poll",
-            "--testnet",
-            &tn,
-            "--seed",
-            BOB_SEED,
-            "--state",
-            state,
-        ]),
-        "",
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
-    let out = run(
-        args(&["poll", "--testnet", &tn, "--seed", BOB_SEED, "--json"]),
-        "",
-    )
-    .await;
-    let objects: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
+    assert!(success(run(poll_state, "").await).is_empty());
+    let out = success(run([&poll[..], &args(&["--json"])].concat(), "").await);
+    let objects: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
