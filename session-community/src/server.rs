@@ -1,13 +1,16 @@
 //! A small in-memory community server as a sans-IO state machine — **for tests and local
 //! networks only, not a production community server**.
 //!
-//! Everything lives in memory and is lost when the value is dropped; there is one permission
-//! level ("posting, reacting, uploading and DMs need an authenticated user"), no moderators or
-//! admins, no rate limits, no file expiry, no whispers, no message filters and no persistence.
-//! What it does implement follows community.md: rooms and `pollInfo`, messages
-//! (since / recent / before / single, post, edit, delete), reactions and reactors, files,
-//! capabilities (with `required=` → 412), `/batch` and `/sequence`, inbox and outbox (blinded
-//! DMs), and the onion endpoint `POST /oxen/v4/lsrpc` (the request layer is opened with
+//! Everything lives in memory and is lost when the value is dropped; every authenticated user
+//! may read, post, react and upload in every room (no per-room permissions besides bans), there
+//! are no rate limits, no file expiry, no whispers, no message filters, no ban timeouts and no
+//! persistence. What it does implement follows community.md: rooms and `pollInfo`, messages
+//! (since — with reaction-only updates for `t=r` — / recent / before / single, post, edit,
+//! delete), reactions and reactors, files, capabilities (with `required=` → 412), `/batch` and
+//! `/sequence`, inbox and outbox (blinded DMs), moderation (global and room moderators and
+//! admins set with [`Server::set_moderator`] or `POST /user/<id>/moderator`; bans, deleting
+//! others' posts, `DELETE /room/T/all/<id>`, `/rooms/all/<id>`, clearing reactions, pins),
+//! and the onion endpoint `POST /oxen/v4/lsrpc` (the request layer is opened with
 //! `session-onion`'s server-side [`NodeKeys`], the inner v4 request is run and the v4 answer is
 //! sealed with the layer's reply key). Every request is authenticated with this crate's own
 //! [`verify_request`] (X-SOGS-* headers, clock window, nonce reuse, bans), so clients are tested
@@ -47,7 +50,8 @@ use session_onion::{IncomingLayer, NodeKeys};
 
 use crate::api::{
     BatchItem, DirectMessage, Empty, FileUploaded, InboxDeleted, InboxSent, JSON, MAX_LIMIT,
-    OCTET_STREAM, ReactionAdded, ReactionRemoved, Reactor, parse_batch_request, parse_v4_request,
+    OCTET_STREAM, Pinned, ReactionAdded, ReactionRemoved, Reactor, Unpinned, UnpinnedAll,
+    parse_batch_request, parse_v4_request,
 };
 use crate::auth::{
     AuthPolicy, MemoryAuthState, ReceivedRequest, percent_decode, split_and_decode_path,
@@ -156,7 +160,10 @@ struct Stored {
     session_id: String,
     posted: f64,
     edited: Option<f64>,
+    /// Last change of any kind (post, edit, delete, reaction).
     seqno: i64,
+    /// Last post, edit or delete (a later `seqno` is a reaction-only change).
+    content_seqno: i64,
     /// `None` once deleted.
     data: Option<(Vec<u8>, Vec<u8>)>,
     /// Emoji → reactors (id, time), in first-use order of the emoji.
@@ -171,6 +178,35 @@ struct RoomState {
     seq: i64,
     messages: Vec<Stored>,
     files: HashMap<u64, Vec<u8>>,
+    /// Room moderators and admins by session id.
+    mods: BTreeMap<String, ModRole>,
+    /// Users banned from this room.
+    banned: HashSet<String>,
+    /// Pinned messages: id, time, by whom (in pin order).
+    pinned: Vec<(i64, f64, String)>,
+}
+
+/// A moderator's role (community.md §3.9): an admin is also a moderator; `visible` ones are
+/// listed in the room objects (`moderators`, `admins`), hidden ones only to moderators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModRole {
+    /// Admin (may also pin, and appoint moderators); else moderator.
+    pub admin: bool,
+    /// Listed publicly.
+    pub visible: bool,
+}
+
+impl ModRole {
+    /// The stronger of two roles (a room role and a global one).
+    fn max(a: Option<Self>, b: Option<Self>) -> Option<Self> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Self {
+                admin: a.admin || b.admin,
+                visible: a.visible || b.visible,
+            }),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +256,8 @@ pub struct Server {
     auth: MemoryAuthState,
     users: HashSet<String>,
     rooms: BTreeMap<String, RoomState>,
+    /// Global moderators and admins.
+    mods: BTreeMap<String, ModRole>,
     dms: Vec<Dm>,
     next_dm: i64,
     next_message: i64,
@@ -259,6 +297,7 @@ impl Server {
             auth: MemoryAuthState::new(),
             users: HashSet::new(),
             rooms: BTreeMap::new(),
+            mods: BTreeMap::new(),
             dms: Vec::new(),
             next_dm: 1,
             next_message: 1,
@@ -296,6 +335,30 @@ impl Server {
     #[must_use]
     pub fn rooms(&self) -> Vec<&str> {
         self.rooms.keys().map(String::as_str).collect()
+    }
+
+    /// Makes `user` a moderator (or admin) of room `room`, or of every room with `None`
+    /// (global); `role` `None` removes the role. Unknown rooms are ignored.
+    pub fn set_moderator(
+        &mut self,
+        user: &SessionId,
+        room: Option<&RoomToken>,
+        role: Option<ModRole>,
+    ) {
+        let map = match room {
+            Some(t) => match self.rooms.get_mut(t.as_str()) {
+                Some(r) => {
+                    r.info_updates += 1;
+                    &mut r.mods
+                }
+                None => return,
+            },
+            None => &mut self.mods,
+        };
+        match role {
+            Some(role) => map.insert(user.to_string(), role),
+            None => map.remove(&user.to_string()),
+        };
     }
 
     /// Whether unblinded (`00`) keys are refused (the default, as pysogs; `blind` capability).
@@ -445,12 +508,36 @@ impl Server {
         match (method, seg.as_slice()) {
             ("GET", ["capabilities"]) => self.capabilities(&query),
             ("GET", ["rooms"]) => {
+                let me = user.map(ToString::to_string);
                 let list: Vec<Value> = self
                     .rooms
                     .iter()
-                    .map(|(t, r)| room_json(t, r, user))
+                    .filter(|(_, r)| !me.as_ref().is_some_and(|me| r.banned.contains(me)))
+                    .map(|(t, r)| room_json(t, r, &self.mods, me.as_deref()))
                     .collect();
                 Response::json(200, &list)
+            }
+            ("POST", ["user", target, action @ ("ban" | "unban" | "moderator")]) => {
+                self.moderate(user, target, action, body)
+            }
+            ("DELETE", ["rooms", "all", target]) => {
+                let Some(me) = user.map(ToString::to_string) else {
+                    return Response::need_user();
+                };
+                let mut rooms = Map::new();
+                let mut total = 0usize;
+                for (t, r) in &mut self.rooms {
+                    if ModRole::max(r.mods.get(&me).copied(), self.mods.get(&me).copied()).is_none()
+                    {
+                        continue;
+                    }
+                    let n = delete_all_of(r, target);
+                    if n > 0 {
+                        rooms.insert(t.clone(), Value::from(n));
+                        total += n;
+                    }
+                }
+                Response::json(200, &json!({"total": total, "rooms": rooms}))
             }
             ("POST", [which @ ("batch" | "sequence")]) => {
                 if depth == Depth::Sub {
@@ -462,9 +549,15 @@ impl Server {
                 let Some(room) = self.rooms.get_mut(*token) else {
                     return Response::not_found();
                 };
+                let me = user.map(ToString::to_string);
+                let role = me.as_ref().and_then(|me| {
+                    ModRole::max(room.mods.get(me).copied(), self.mods.get(me).copied())
+                });
                 let ctx = RoomCtx {
                     token,
-                    user,
+                    me: me.as_deref(),
+                    role,
+                    global_mods: &self.mods,
                     query: &query,
                     now,
                 };
@@ -525,6 +618,104 @@ impl Server {
             }
             _ => Response::not_found(),
         }
+    }
+
+    /// `POST /user/<id>/ban|unban|moderator` (community.md §3.9). `timeout` on bans is
+    /// accepted and ignored: bans here last until unbanned.
+    fn moderate(
+        &mut self,
+        user: Option<&SessionId>,
+        target: &str,
+        action: &str,
+        body: &[u8],
+    ) -> Response {
+        let Some(me) = user.map(ToString::to_string) else {
+            return Response::need_user();
+        };
+        let Ok(target) = target.parse::<SessionId>() else {
+            return Response::bad_request();
+        };
+        let Ok(Value::Object(b)) = serde_json::from_slice::<Value>(body) else {
+            return Response::bad_request();
+        };
+        let Some(scope) = scope_of(&b) else {
+            return Response::bad_request();
+        };
+        let need_admin = action == "moderator";
+        let allowed = |role: Option<ModRole>| role.is_some_and(|r| r.admin || !need_admin);
+        let global_role = self.mods.get(&me).copied();
+        let rooms: Option<Vec<String>> = match scope {
+            Scope::Global if allowed(global_role) => None,
+            Scope::Global => return Response::text(403, "Forbidden"),
+            Scope::All => Some(
+                self.rooms
+                    .iter()
+                    .filter(|(_, r)| allowed(ModRole::max(r.mods.get(&me).copied(), global_role)))
+                    .map(|(t, _)| t.clone())
+                    .collect(),
+            ),
+            Scope::Rooms(list) => {
+                // An unknown room is a 403 too (community.md §3.9).
+                let ok = list.iter().all(|t| {
+                    self.rooms.get(t).is_some_and(|r| {
+                        allowed(ModRole::max(r.mods.get(&me).copied(), global_role))
+                    })
+                });
+                if !ok {
+                    return Response::text(403, "Forbidden");
+                }
+                Some(list)
+            }
+        };
+        let id = target.to_string();
+        let role = if need_admin {
+            let flag = |k: &str| b.get(k).and_then(Value::as_bool);
+            let visible = flag("visible").unwrap_or(rooms.is_some());
+            match (flag("moderator"), flag("admin")) {
+                (_, Some(true)) => Some(ModRole {
+                    admin: true,
+                    visible,
+                }),
+                (Some(false), _) => None,
+                (Some(true), _) | (None, Some(false)) => Some(ModRole {
+                    admin: false,
+                    visible,
+                }),
+                (None, None) => return Response::bad_request(),
+            }
+        } else {
+            None
+        };
+        match rooms {
+            None => match action {
+                "ban" => self.auth.set_banned(target, true),
+                "unban" => self.auth.set_banned(target, false),
+                _ => self.set_moderator(&target, None, role),
+            },
+            Some(list) => {
+                for t in list {
+                    let Some(r) = self.rooms.get_mut(&t) else {
+                        continue;
+                    };
+                    match action {
+                        "ban" => {
+                            r.banned.insert(id.clone());
+                        }
+                        "unban" => {
+                            r.banned.remove(&id);
+                        }
+                        _ => {
+                            match role {
+                                Some(role) => r.mods.insert(id.clone(), role),
+                                None => r.mods.remove(&id),
+                            };
+                            r.info_updates += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Response::json(200, &Empty {})
     }
 
     fn capabilities(&self, query: &Query<'_>) -> Response {
@@ -653,7 +844,11 @@ impl<'a> Query<'a> {
 /// What a room request knows besides the room.
 struct RoomCtx<'a> {
     token: &'a str,
-    user: Option<&'a SessionId>,
+    /// The caller's session id, if authenticated.
+    me: Option<&'a str>,
+    /// The caller's moderator role in this room (room or global).
+    role: Option<ModRole>,
+    global_mods: &'a BTreeMap<String, ModRole>,
     query: &'a Query<'a>,
     now: Now,
 }
@@ -664,14 +859,116 @@ struct Files<'a> {
     bytes: &'a mut usize,
 }
 
-fn room_json(token: &str, r: &RoomState, user: Option<&SessionId>) -> Value {
-    let active = i64::from(user.is_some());
-    json!({
+fn room_json(
+    token: &str,
+    r: &RoomState,
+    global_mods: &BTreeMap<String, ModRole>,
+    me: Option<&str>,
+) -> Value {
+    let room_role = me.and_then(|me| r.mods.get(me).copied());
+    let global_role = me.and_then(|me| global_mods.get(me).copied());
+    let role = ModRole::max(room_role, global_role);
+    // Room roles first, then global ones not already listed.
+    let all: Vec<(&String, &ModRole)> = r
+        .mods
+        .iter()
+        .chain(
+            global_mods
+                .iter()
+                .filter(|(id, _)| !r.mods.contains_key(*id)),
+        )
+        .collect();
+    let list = |admin: bool, visible: bool| -> Vec<&str> {
+        all.iter()
+            .filter(|(_, m)| m.admin == admin && m.visible == visible)
+            .map(|(id, _)| id.as_str())
+            .collect()
+    };
+    let pinned: Vec<Value> = r
+        .pinned
+        .iter()
+        .map(|(id, at, by)| json!({"id": id, "pinned_at": at, "pinned_by": by}))
+        .collect();
+    let mut v = json!({
         "token": token, "name": r.name, "info_updates": r.info_updates,
-        "message_sequence": r.seq, "created": r.created, "active_users": active,
-        "active_users_cutoff": ACTIVE_CUTOFF_S, "moderators": [], "admins": [],
-        "read": true, "write": true, "upload": true,
-    })
+        "message_sequence": r.seq, "created": r.created, "active_users": i64::from(me.is_some()),
+        "active_users_cutoff": ACTIVE_CUTOFF_S, "moderators": list(false, true),
+        "admins": list(true, true), "read": true, "write": true, "upload": true,
+    });
+    if !pinned.is_empty() {
+        v["pinned_messages"] = Value::Array(pinned);
+    }
+    if let Some(role) = role {
+        v["moderator"] = Value::Bool(true);
+        if role.admin {
+            v["admin"] = Value::Bool(true);
+        }
+        for (key, admin) in [("hidden_moderators", false), ("hidden_admins", true)] {
+            let hidden = list(admin, false);
+            if !hidden.is_empty() {
+                v[key] = json!(hidden);
+            }
+        }
+        for k in [
+            "default_read",
+            "default_accessible",
+            "default_write",
+            "default_upload",
+        ] {
+            v[k] = Value::Bool(true);
+        }
+    }
+    if let Some(g) = global_role {
+        v["global_moderator"] = Value::Bool(true);
+        if g.admin {
+            v["global_admin"] = Value::Bool(true);
+        }
+    }
+    v
+}
+
+/// Deletes every live post of `author` in a room; returns how many.
+fn delete_all_of(room: &mut RoomState, author: &str) -> usize {
+    let mut n = 0;
+    for m in &mut room.messages {
+        if m.session_id == author && m.data.is_some() {
+            room.seq += 1;
+            m.data = None;
+            m.reactions.clear();
+            m.seqno = room.seq;
+            m.content_seqno = room.seq;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A `/user/<id>/…` body's scope (community.md §3.9): exactly one of a non-empty `rooms` list
+/// (`["*"]` = every room where the caller has the role) and `"global": true`.
+enum Scope {
+    Rooms(Vec<String>),
+    All,
+    Global,
+}
+
+fn scope_of(b: &Map<String, Value>) -> Option<Scope> {
+    let global = matches!(b.get("global"), Some(Value::Bool(true)));
+    match (b.get("rooms"), global) {
+        (Some(Value::Array(rooms)), false) if !rooms.is_empty() => {
+            let rooms: Option<Vec<String>> = rooms
+                .iter()
+                .map(|r| r.as_str().map(str::to_owned))
+                .collect();
+            let rooms = rooms?;
+            if rooms == ["*"] {
+                Some(Scope::All)
+            } else {
+                Some(Scope::Rooms(rooms))
+            }
+        }
+        (None | Some(Value::Null), true) => Some(Scope::Global),
+        _ => None,
+    }
 }
 
 fn message_json(m: &Stored, me: Option<&str>, reactors: usize) -> Value {
@@ -755,8 +1052,17 @@ fn room_route(
     next_message: &mut i64,
     files: Files<'_>,
 ) -> Response {
-    let me = ctx.user.map(ToString::to_string);
-    let me = me.as_deref();
+    let me = ctx.me;
+    let is_mod = ctx.role.is_some();
+    let is_admin = ctx.role.is_some_and(|r| r.admin);
+    if me.is_some_and(|me| room.banned.contains(me)) && !is_mod {
+        // A ban removes every permission, "accessible" included.
+        return if (method, rest) == ("GET", &[][..]) {
+            Response::not_found()
+        } else {
+            Response::text(403, "Forbidden")
+        };
+    }
     let reactors = ctx.query.reactors();
     let list = |msgs: Vec<&Stored>| -> Response {
         let out: Vec<Value> = msgs
@@ -767,12 +1073,18 @@ fn room_route(
         Response::json(200, &out)
     };
     match (method, rest) {
-        ("GET", []) => Response::json(200, &room_json(ctx.token, room, ctx.user)),
+        ("GET", []) => Response::json(200, &room_json(ctx.token, room, ctx.global_mods, me)),
         ("GET", ["pollInfo", n]) => {
-            let mut v = json!({"token": ctx.token, "active_users": i64::from(ctx.user.is_some()),
+            let mut v = json!({"token": ctx.token, "active_users": i64::from(me.is_some()),
                 "read": true, "write": true, "upload": true});
+            if let Some(role) = ctx.role {
+                v["moderator"] = Value::Bool(true);
+                if role.admin {
+                    v["admin"] = Value::Bool(true);
+                }
+            }
             if n.parse::<i64>().ok() != Some(room.info_updates) {
-                v["details"] = room_json(ctx.token, room, ctx.user);
+                v["details"] = room_json(ctx.token, room, ctx.global_mods, me);
             }
             Response::json(200, &v)
         }
@@ -780,9 +1092,26 @@ fn room_route(
             let Ok(s) = s.parse::<i64>() else {
                 return Response::not_found();
             };
-            let mut msgs: Vec<&Stored> = room.messages.iter().filter(|m| m.seqno > s).collect();
+            // Reaction-only changes show up only with `t=r`, as `{id, seqno, reactions}`.
+            let with_reactions = ctx.query.get("t").is_some_and(|t| t.contains('r'));
+            let mut msgs: Vec<&Stored> = room
+                .messages
+                .iter()
+                .filter(|m| m.content_seqno > s || (with_reactions && m.seqno > s))
+                .collect();
             msgs.sort_by_key(|m| m.seqno);
-            list(msgs)
+            let out: Vec<Value> = msgs
+                .into_iter()
+                .take(ctx.query.limit())
+                .map(|m| {
+                    let mut v = message_json(m, me, reactors);
+                    if m.content_seqno <= s {
+                        v = json!({"id": m.id, "seqno": m.seqno, "reactions": v["reactions"].take()});
+                    }
+                    v
+                })
+                .collect();
+            Response::json(200, &out)
         }
         ("GET", ["messages", "recent"]) => list(
             room.messages
@@ -825,6 +1154,7 @@ fn room_route(
                 posted: ctx.now.float,
                 edited: None,
                 seqno: room.seq,
+                content_seqno: room.seq,
                 data: Some((data, signature)),
                 reactions: Vec::new(),
             };
@@ -851,6 +1181,7 @@ fn room_route(
             m.data = Some((data, signature));
             m.edited = Some(ctx.now.float);
             m.seqno = seq;
+            m.content_seqno = seq;
             room.seq = seq;
             Response::json(200, &Empty {})
         }
@@ -862,13 +1193,15 @@ fn room_route(
             let Some(m) = live_message(&mut room.messages, id) else {
                 return Response::not_found();
             };
-            if m.session_id != me {
+            if m.session_id != me && !is_mod {
                 return Response::text(403, "Forbidden");
             }
             m.data = None;
             m.reactions.clear();
             m.seqno = seq;
+            m.content_seqno = seq;
             room.seq = seq;
+            room.pinned.retain(|(p, _, _)| *p != m.id);
             Response::json(200, &Empty {})
         }
         (method @ ("PUT" | "DELETE"), ["reaction", id, emoji]) => {
@@ -943,6 +1276,89 @@ fn room_route(
                 })
                 .unwrap_or_default();
             Response::json(200, &who)
+        }
+        ("DELETE", ["reactions", id, emoji @ ..]) if emoji.len() <= 1 => {
+            if me.is_none() {
+                return Response::need_user();
+            }
+            if !is_mod {
+                return Response::text(403, "Forbidden");
+            }
+            let seq = room.seq + 1;
+            let Some(m) = live_message(&mut room.messages, id) else {
+                return Response::not_found();
+            };
+            let mut removed = 0usize;
+            for (e, who) in &mut m.reactions {
+                if emoji.first().is_none_or(|x| x == e) {
+                    removed += who.len();
+                    who.clear();
+                }
+            }
+            if removed > 0 {
+                m.seqno = seq;
+                room.seq = seq;
+            }
+            Response::json(200, &json!({"removed": removed, "seqno": m.seqno}))
+        }
+        ("DELETE", ["all", author]) => {
+            if me.is_none() {
+                return Response::need_user();
+            }
+            if !is_mod {
+                return Response::text(403, "Forbidden");
+            }
+            if delete_all_of(room, author) == 0 {
+                return Response::not_found();
+            }
+            Response::json(200, &Empty {})
+        }
+        ("POST", [op @ ("pin" | "unpin"), id]) => {
+            let Some(me) = me else {
+                return Response::need_user();
+            };
+            if !is_admin {
+                return Response::text(403, "Forbidden");
+            }
+            if *op == "unpin" && *id == "all" {
+                let n = room.pinned.len();
+                room.pinned.clear();
+                room.info_updates += 1;
+                return Response::json(
+                    200,
+                    &UnpinnedAll {
+                        unpinned: i64::try_from(n).unwrap_or(i64::MAX),
+                        info_updates: room.info_updates,
+                    },
+                );
+            }
+            let Ok(id) = id.parse::<i64>() else {
+                return Response::not_found();
+            };
+            let had = room.pinned.iter().any(|(p, _, _)| *p == id);
+            room.pinned.retain(|(p, _, _)| *p != id);
+            if *op == "pin" {
+                if !room.messages.iter().any(|m| m.id == id && m.data.is_some()) {
+                    return Response::not_found();
+                }
+                room.pinned.push((id, ctx.now.float, me.to_owned()));
+                room.info_updates += 1;
+                Response::json(
+                    200,
+                    &Pinned {
+                        info_updates: room.info_updates,
+                    },
+                )
+            } else {
+                room.info_updates += 1;
+                Response::json(
+                    200,
+                    &Unpinned {
+                        unpinned: had,
+                        info_updates: room.info_updates,
+                    },
+                )
+            }
         }
         ("POST", ["file"]) => {
             if me.is_none() {
@@ -1370,6 +1786,143 @@ mod tests {
         assert_eq!(r.status, 400);
         let r = f.raw(&Request::new(crate::Method::Get, ONION_V4_PATH));
         assert_eq!(r.status, 405);
+    }
+
+    #[test]
+    fn reaction_only_updates_need_t_r() {
+        let mut f = Fixture::new();
+        let (alice, bob) = (f.user(), f.user());
+        let room = f.community.room.clone();
+        let id = f.post(&alice, "hi");
+        let seq = f
+            .send(api::add_reaction(&room, id, "🎉").unwrap(), Some(&bob))
+            .unwrap()
+            .seqno;
+        let q = MessagesQuery {
+            reaction_updates: false,
+            ..MessagesQuery::default()
+        };
+        assert!(
+            f.send(api::messages_since(&room, 1, q), None)
+                .unwrap()
+                .is_empty()
+        );
+        let msgs = f
+            .send(
+                api::messages_since(&room, 1, MessagesQuery::default()),
+                None,
+            )
+            .unwrap();
+        let checked = api::check_messages(&msgs);
+        assert!(matches!(
+            checked.updates.as_slice(),
+            [MessageUpdate::Reactions { id: i, seqno, reactions }]
+                if *i == id && *seqno == seq && reactions["🎉"].count == 1
+        ));
+    }
+
+    #[test]
+    fn moderation() {
+        let mut f = Fixture::new();
+        let (admin, modr, carol) = (f.user(), f.user(), f.user());
+        let room = f.community.room.clone();
+        f.server.set_moderator(
+            &admin.signer.session_id(),
+            None,
+            Some(ModRole {
+                admin: true,
+                visible: true,
+            }),
+        );
+        let user_req =
+            |path: String, body: Value| Request::new(crate::Method::Post, path).with_json(&body);
+        let carol_id = carol.signer.session_id().to_string();
+        let mod_id = modr.signer.session_id().to_string();
+        // Only admins appoint; a room moderator is listed in the room object.
+        let appoint = user_req(
+            format!("/user/{mod_id}/moderator"),
+            json!({"rooms": ["lobby"], "moderator": true}),
+        );
+        let mut r = appoint.clone();
+        r.sign_with_rng(&mut f.rng, &carol.signer, NOW_S);
+        assert_eq!(f.raw(&r).status, 403);
+        let mut r = appoint;
+        r.sign_with_rng(&mut f.rng, &admin.signer, NOW_S);
+        assert_eq!(f.raw(&r).status, 200);
+        let info = f.send(api::room(&room), Some(&modr)).unwrap();
+        assert!(info.moderator && !info.admin);
+        assert_eq!(info.moderators, [mod_id]);
+        assert_eq!(info.admins, [admin.signer.session_id().to_string()]);
+        // Both scopes at once, or neither, or an unknown room: 400, 400, 403.
+        for (body, code) in [
+            (json!({"rooms": ["lobby"], "global": true}), 400),
+            (json!({}), 400),
+            (json!({"rooms": ["nope"]}), 403),
+        ] {
+            let mut r = user_req(format!("/user/{carol_id}/ban"), body);
+            r.sign_with_rng(&mut f.rng, &modr.signer, NOW_S);
+            assert_eq!(f.raw(&r).status, code);
+        }
+        // A moderator deletes others' posts, clears reactions, and bans from the room.
+        let a = f.post(&carol, "one");
+        f.post(&carol, "two");
+        f.send(api::add_reaction(&room, a, "👍").unwrap(), Some(&carol))
+            .unwrap();
+        let cleared = f
+            .send(api::clear_reactions(&room, a, None).unwrap(), Some(&modr))
+            .unwrap();
+        assert_eq!(cleared.removed, 1);
+        assert_eq!(
+            status(f.send(api::clear_reactions(&room, a, None).unwrap(), Some(&carol))),
+            403
+        );
+        f.send(api::delete_message(&room, a), Some(&modr)).unwrap();
+        let mut r = Request::new(crate::Method::Delete, format!("/room/lobby/all/{carol_id}"));
+        r.sign_with_rng(&mut f.rng, &modr.signer, NOW_S);
+        assert_eq!(f.raw(&r).status, 200);
+        let recent = f
+            .send(api::messages_recent(&room, MessagesQuery::default()), None)
+            .unwrap();
+        assert!(recent.is_empty());
+        let mut r = user_req(format!("/user/{carol_id}/ban"), json!({"rooms": ["*"]}));
+        r.sign_with_rng(&mut f.rng, &modr.signer, NOW_S);
+        assert_eq!(f.raw(&r).status, 200);
+        assert_eq!(status(f.send(api::room(&room), Some(&carol))), 404);
+        let post = NewPost::new(
+            &mut f.rng,
+            &carol.signer,
+            &carol.keys,
+            &Content::text("x", 1),
+        )
+        .unwrap();
+        assert_eq!(
+            status(f.send(api::post_message(&room, &post), Some(&carol))),
+            403
+        );
+        // Still fine in the other room; a global ban (admin) stops every request.
+        f.send(api::room(&"dev".parse().unwrap()), Some(&carol))
+            .unwrap();
+        let mut r = user_req(format!("/user/{carol_id}/ban"), json!({"global": true}));
+        r.sign_with_rng(&mut f.rng, &modr.signer, NOW_S);
+        assert_eq!(f.raw(&r).status, 403, "room moderators cannot ban globally");
+        let mut r = user_req(format!("/user/{carol_id}/ban"), json!({"global": true}));
+        r.sign_with_rng(&mut f.rng, &admin.signer, NOW_S);
+        assert_eq!(f.raw(&r).status, 200);
+        assert_eq!(status(f.send(api::rooms(), Some(&carol))), 403);
+        // Pins are for admins.
+        let b = f.post(&modr, "pin me");
+        assert_eq!(status(f.send(api::pin(&room, b), Some(&modr))), 403);
+        let pinned = f.send(api::pin(&room, b), Some(&admin)).unwrap();
+        let info = f.send(api::room(&room), None).unwrap();
+        assert_eq!(info.info_updates, pinned.info_updates);
+        assert_eq!(info.pinned_messages[0].id, b);
+        assert!(f.send(api::unpin(&room, b), Some(&admin)).unwrap().unpinned);
+        assert_eq!(
+            f.send(api::unpin_all(&room), Some(&admin))
+                .unwrap()
+                .unpinned,
+            0
+        );
     }
 
     #[test]
