@@ -17,6 +17,7 @@ use futures_util::Stream;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper_util::rt::TokioIo;
 use rand_core::OsRng;
+use rustls::pki_types::ServerName;
 use session_community::api::{self, ApiRequest, Capabilities, FromResponse, MessageUpdate};
 use session_community::auth::KeyKind;
 use session_community::poll::{PollOutcome, Poller, Start};
@@ -26,6 +27,7 @@ use session_identity::{AccountId, Blinded15Id, SessionId};
 use session_onion::{Protocol, ServerDestination};
 use session_protocol::BlindedId;
 use session_protocol::proto::{Content, LokiProfile};
+use tokio_rustls::TlsConnector;
 
 use crate::client::Client;
 use crate::error::{Error, Result, TransportError};
@@ -49,14 +51,15 @@ pub enum Via {
     #[default]
     Onion,
     /// Directly, for servers the user runs: the same encrypted v4 frame POSTed to
-    /// `<base URL>/oxen/v4/lsrpc` (`community.md` §5 "direct frame"). The request's content is
-    /// hidden from observers even over plain HTTP, but not the client's address. `http://`
-    /// servers only (a direct HTTPS transport is not implemented; use [`Via::Onion`]).
+    /// `<base URL>/oxen/v4/lsrpc` (`community.md` §5 "direct frame"), over HTTP or HTTPS as
+    /// the URL says. The request's content is hidden from observers even over plain HTTP, but
+    /// not the client's address. HTTPS certificates are checked against the system's roots
+    /// (`SSL_CERT_FILE` overrides the file) or [`RoomOptions::tls_config`].
     Direct,
 }
 
 /// Options of [`Client::community_with`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct RoomOptions {
     /// How requests travel (default: onion paths).
@@ -66,6 +69,9 @@ pub struct RoomOptions {
     pub key: Option<KeyKind>,
     /// Where reading starts (default: the most recent messages, then everything newer).
     pub start: Start,
+    /// The TLS configuration of [`Via::Direct`] to an `https://` server (default: the
+    /// system's roots), e.g. `session_net::roots_client_config(own_ca_pem)`.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl RoomOptions {
@@ -85,6 +91,13 @@ impl RoomOptions {
     #[must_use]
     pub fn start(mut self, start: Start) -> Self {
         self.start = start;
+        self
+    }
+    /// Direct requests to an `https://` server check its certificate with this configuration
+    /// instead of the system's roots.
+    #[must_use]
+    pub fn tls_config(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
         self
     }
 }
@@ -118,7 +131,8 @@ impl ToCommunity for Community {
 }
 
 /// A post in a room whose signature verified against its author (`community.md` §3.3).
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` omits the text and content (user data).
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct RoomMessage {
     /// Room-wide message id.
@@ -140,6 +154,29 @@ pub struct RoomMessage {
     pub content: Content,
     /// Reactions by emoji.
     pub reactions: BTreeMap<String, Reaction>,
+}
+
+impl std::fmt::Debug for RoomMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoomMessage")
+            .field("id", &self.id)
+            .field("seqno", &self.seqno)
+            .field("author", &self.author)
+            .field("posted", &self.posted)
+            .field("reactions", &self.reactions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for InboxMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InboxMessage")
+            .field("id", &self.id)
+            .field("sender", &self.sender)
+            .field("sender_account", &self.sender_account)
+            .field("posted", &self.posted)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<api::VerifiedPost> for RoomMessage {
@@ -179,7 +216,8 @@ pub struct RoomUpdates {
 }
 
 /// A blinded DM received in a server's inbox (`community.md` §3.7, `protocol.md` §2).
-#[derive(Debug, Clone, PartialEq)]
+/// `Debug` omits the text and content (user data).
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct InboxMessage {
     /// Server-wide DM id.
@@ -204,6 +242,8 @@ struct Server {
     via: Via,
     destination: ServerDestination,
     capabilities: Capabilities,
+    /// For direct requests to an `https://` server.
+    tls: Option<TlsConnector>,
 }
 
 impl std::fmt::Debug for Server {
@@ -224,9 +264,21 @@ impl Server {
         community: Community,
         via: Via,
         force: Option<KeyKind>,
+        tls: Option<Arc<rustls::ClientConfig>>,
     ) -> Result<Self> {
         let pk = community.server_x25519;
         let base = &community.base_url;
+        let tls = match (via, base.scheme()) {
+            (Via::Direct, Scheme::Https) => {
+                let config = match tls {
+                    Some(c) => c,
+                    None => session_net::system_roots_client_config()
+                        .map_err(|e| Error::TlsConfig(e.to_string()))?,
+                };
+                Some(TlsConnector::from(config))
+            }
+            _ => None,
+        };
         let protocol = match base.scheme() {
             Scheme::Http => Protocol::Http,
             _ => Protocol::Https,
@@ -244,6 +296,7 @@ impl Server {
                 capabilities: Vec::new(),
                 missing: None,
             },
+            tls,
         };
         // Anonymous, as the apps do before they know which key the server wants.
         server.capabilities = server.call(&api::capabilities(&[]), false).await?;
@@ -290,7 +343,8 @@ impl Server {
                     &self.community.server_x25519,
                     self.client.enc_type(),
                 )?;
-                let (status, body) = post_direct(&self.community.base_url, frame).await?;
+                let (status, body) =
+                    post_direct(&self.community.base_url, self.tls.as_ref(), frame).await?;
                 let reply = pending.open_reply(status, &body)?;
                 Ok((reply.code, reply.body))
             }
@@ -298,13 +352,21 @@ impl Server {
     }
 }
 
-/// `POST <base>/oxen/v4/lsrpc` over plain HTTP (one connection per request).
-async fn post_direct(base: &BaseUrl, frame: Vec<u8>) -> Result<(u16, Vec<u8>)> {
-    if base.scheme() != Scheme::Http {
-        return Err(Error::InvalidInput(
-            "direct requests support http:// servers only; use onion requests".into(),
-        ));
-    }
+/// `POST <base>/oxen/v4/lsrpc` over HTTP, or HTTPS with `tls` (one connection per request).
+async fn post_direct(
+    base: &BaseUrl,
+    tls: Option<&TlsConnector>,
+    frame: Vec<u8>,
+) -> Result<(u16, Vec<u8>)> {
+    let tls = match (base.scheme(), tls) {
+        (Scheme::Http, _) => None,
+        (_, Some(t)) => Some(t),
+        (_, None) => {
+            return Err(Error::InvalidInput(
+                "an https:// server needs a TLS configuration".into(),
+            ));
+        }
+    };
     let host = match base.explicit_port() {
         Some(p) => format!("{}:{p}", base.host()),
         None => base.host().to_owned(),
@@ -319,32 +381,54 @@ async fn post_direct(base: &BaseUrl, frame: Vec<u8>) -> Result<(u16, Vec<u8>)> {
             .await
             .map_err(TransportError::Connect)?;
         let _ = tcp.set_nodelay(true);
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(tcp))
-            .await
-            .map_err(TransportError::Http)?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::trace!(error = %e, "community connection closed");
+        match tls {
+            None => send_on(TokioIo::new(tcp), request).await,
+            Some(connector) => {
+                let name = ServerName::try_from(base.host().to_owned())
+                    .map_err(|_| TransportError::Resolve(base.host().to_owned()))?;
+                let stream = connector
+                    .connect(name, tcp)
+                    .await
+                    .map_err(TransportError::Tls)?;
+                send_on(TokioIo::new(stream), request).await
             }
-        });
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(TransportError::Http)?;
-        let status = response.status().as_u16();
-        let body = Limited::new(response.into_body(), MAX_DIRECT_ANSWER)
-            .collect()
-            .await
-            .map_err(|e| match e.downcast::<hyper::Error>() {
-                Ok(h) => TransportError::Http(*h),
-                Err(_) => TransportError::BodyTooLarge,
-            })?
-            .to_bytes();
-        Ok::<_, TransportError>((status, body.to_vec()))
+        }
     };
     Ok(tokio::time::timeout(DIRECT_TIMEOUT, exchange)
         .await
         .map_err(|_| TransportError::Timeout)??)
+}
+
+/// One HTTP/1.1 exchange on a fresh connection.
+async fn send_on<IO>(
+    io: IO,
+    request: hyper::Request<Full<Bytes>>,
+) -> std::result::Result<(u16, Vec<u8>), TransportError>
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(TransportError::Http)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::trace!(error = %e, "community connection closed");
+        }
+    });
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(TransportError::Http)?;
+    let status = response.status().as_u16();
+    let body = Limited::new(response.into_body(), MAX_DIRECT_ANSWER)
+        .collect()
+        .await
+        .map_err(|e| match e.downcast::<hyper::Error>() {
+            Ok(h) => TransportError::Http(*h),
+            Err(_) => TransportError::BodyTooLarge,
+        })?
+        .to_bytes();
+    Ok((status, body.to_vec()))
 }
 
 /// A room of a community server, joined with [`Client::community`]. Cheap to clone; clones
@@ -400,7 +484,8 @@ impl Client {
     ) -> Result<Room> {
         let community = url.to_community()?;
         let token = community.room.clone();
-        let server = Server::connect(self, community, options.via, options.key).await?;
+        let server =
+            Server::connect(self, community, options.via, options.key, options.tls).await?;
         let room = Room {
             server: Arc::new(server),
             poller: Arc::new(Mutex::new(Poller::new(false))),
@@ -417,20 +502,22 @@ impl Client {
     /// # Errors
     /// As [`Client::community`].
     pub async fn community_inbox(&self, url: &(impl ToCommunity + ?Sized)) -> Result<Inbox> {
-        self.community_inbox_with(url, Via::Onion).await
+        self.community_inbox_with(url, RoomOptions::default()).await
     }
 
-    /// [`Client::community_inbox`] by the given route.
+    /// [`Client::community_inbox`] with options (the route and TLS configuration; the key is
+    /// always the 15-blinded one, the start position does not apply).
     ///
     /// # Errors
     /// As [`Client::community`].
     pub async fn community_inbox_with(
         &self,
         url: &(impl ToCommunity + ?Sized),
-        via: Via,
+        options: RoomOptions,
     ) -> Result<Inbox> {
-        let server =
-            Server::connect(self, url.to_community()?, via, Some(KeyKind::Blind15)).await?;
+        let community = url.to_community()?;
+        let key = Some(KeyKind::Blind15);
+        let server = Server::connect(self, community, options.via, key, options.tls).await?;
         Ok(Inbox::new(Arc::new(server)))
     }
 }
@@ -652,6 +739,7 @@ impl Room {
             via: s.via,
             destination: s.destination.clone(),
             capabilities: s.capabilities.clone(),
+            tls: s.tls.clone(),
         }))
     }
 }
@@ -852,7 +940,7 @@ mod tests {
     fn verified_posts_become_room_messages() {
         let content = Content {
             data_message: Some(DataMessage {
-                body: Some("hi".into()),
+                body: Some("secret words".into()),
                 profile: Some(LokiProfile {
                     display_name: Some("Ann".into()),
                     profile_picture: None,
@@ -877,15 +965,16 @@ mod tests {
         let m = RoomMessage::from(p);
         assert_eq!(
             (m.id, m.seqno, m.text.as_deref(), m.display_name.as_deref()),
-            (4, 9, Some("hi"), Some("Ann"))
+            (4, 9, Some("secret words"), Some("Ann"))
         );
+        assert!(!format!("{m:?}").contains("secret"));
         assert_eq!((m.author, m.content), (author, content));
     }
 
     #[tokio::test]
-    async fn direct_https_is_refused_before_any_io() {
+    async fn direct_https_without_tls_is_refused_before_any_io() {
         let base: BaseUrl = "https://127.0.0.1:1".parse().unwrap();
-        let e = post_direct(&base, vec![1]).await.unwrap_err();
+        let e = post_direct(&base, None, vec![1]).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 }

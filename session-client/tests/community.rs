@@ -11,10 +11,14 @@ mod common;
 #[allow(dead_code)]
 mod community_bot;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
-use session_client::{EncType, Error, ErrorKind, RoomOptions, ServerErrorKind, Start, Via};
+use rustls::ClientConfig;
+use session_client::{
+    EncType, Error, ErrorKind, RoomOptions, ServerErrorKind, Start, TransportError, Via,
+};
 use session_community::api::{self, NewPost};
 use session_community::{Community, RequestSigner};
 use session_identity::SessionId;
@@ -72,6 +76,40 @@ async fn forge(community: &Community, mallory: &RequestSigner, post: &NewPost) {
     let status = response.status().as_u16();
     let text = response.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&text));
+}
+
+/// An HTTPS front for the community server, as a server a user runs behind TLS would be: a
+/// self-signed certificate for 127.0.0.1, bytes forwarded to the plain-HTTP server. Returns
+/// its address and a client configuration trusting that certificate.
+async fn tls_front(backend: std::net::SocketAddr) -> (std::net::SocketAddr, Arc<ClientConfig>) {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.key_pair.serialize_der()));
+    let config = rustls::ServerConfig::builder_with_provider(session_net::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![ck.cert.der().clone()], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut back) = tokio::net::TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut back).await;
+            });
+        }
+    });
+    let trust = session_net::roots_client_config(ck.cert.pem().as_bytes()).unwrap();
+    (addr, trust)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,6 +255,35 @@ async fn rooms_and_inboxes_through_onion_paths_and_directly() {
     );
     assert_eq!(from_start.rejected_count(), 1);
     assert_eq!(Via::default(), Via::Onion);
+
+    // Directly over HTTPS: the server's certificate is checked (here against its own CA; the
+    // system's roots do not know it).
+    let (front, trust) = tls_front(server.addr()).await;
+    let https_url = format!(
+        "https://{front}/lounge?public_key={}",
+        hex::encode(server.public_key().as_bytes())
+    );
+    let over_tls = bob
+        .community_with(
+            https_url.as_str(),
+            RoomOptions::default().direct().tls_config(trust),
+        )
+        .await
+        .unwrap();
+    let id3 = over_tls.post("over https").await.unwrap();
+    let got = from_start.poll().await.unwrap();
+    assert_eq!(got.iter().map(|m| m.id).collect::<Vec<_>>(), vec![id3]);
+    let untrusted = bob
+        .community_with(https_url.as_str(), RoomOptions::default().direct())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            untrusted,
+            Error::Transport(TransportError::Tls(_)) | Error::TlsConfig(_)
+        ),
+        "{untrusted:?}"
+    );
 
     // A server that went away: a network failure (retryable), by either route, after a few
     // attempts.

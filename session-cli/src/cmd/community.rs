@@ -34,8 +34,9 @@ struct RoomArgs {
     net: NetArgs,
     /// The room's join URL: `http(s)://host[:port]/ROOM?public_key=<64 hex>`.
     url: String,
-    /// Send the requests straight to the server (`http://` servers you run) instead of through
-    /// onion paths; the server then sees this machine's address.
+    /// Send the requests straight to the server (one you run) instead of through onion paths;
+    /// the server then sees this machine's address. An `https://` server's certificate is
+    /// checked against the system's roots (`SSL_CERT_FILE` names another PEM file).
     #[arg(long)]
     direct: bool,
 }
