@@ -105,6 +105,30 @@ async fn two_devices(net: &Testnet) {
     let got = poll_until(&bob, 1, 50).await;
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].display_name.as_deref(), Some("Alice"));
+    let data = got[0].content.data_message.as_ref().unwrap();
+    assert_eq!(data.profile.as_ref().unwrap().profile_picture, None);
+    assert_eq!(data.profile_key, None);
+
+    // A picture set on one device goes out with the other's messages, with its key.
+    let url = "http://127.0.0.1:1/avatar";
+    phone
+        .profile()
+        .set_profile_picture(url, &[7; 32])
+        .await
+        .unwrap();
+    laptop.sync().await.unwrap();
+    assert_eq!(laptop.profile().profile_picture().unwrap().url, url);
+    laptop
+        .send(bob.account_id(), "with a picture")
+        .await
+        .unwrap();
+    let got = poll_until(&bob, 1, 50).await;
+    assert_eq!(got.len(), 1);
+    let data = got[0].content.data_message.as_ref().unwrap();
+    let profile = data.profile.as_ref().unwrap();
+    assert_eq!(profile.display_name.as_deref(), Some("Alice"));
+    assert_eq!(profile.profile_picture.as_deref(), Some(url));
+    assert_eq!(data.profile_key.as_deref(), Some(&[7u8; 32][..]));
 
     // A third device learns it from an ordinary poll.
     let tablet = Client::builder()
