@@ -93,6 +93,23 @@ async fn closed_within(s: &mut Tls, limit: Duration) -> Duration {
     }
 }
 
+/// `GET /get_stats/v1` on fresh connections every 20 ms until the status is `want` (at most 50
+/// tries); that answer's body.
+async fn until_status(addr: SocketAddrV4, want: u16) -> Option<String> {
+    for _ in 0..50 {
+        let (s, _, body) = Conn::open(addr)
+            .await
+            .unwrap()
+            .request("GET", "/get_stats/v1", &[], Vec::new())
+            .await;
+        if s == want {
+            return Some(String::from_utf8(body).unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn busy_answer_over_the_in_flight_limit() {
     let (node, dir) = node("limits-busy", Limits::default().max_in_flight(2)).await;
@@ -107,20 +124,8 @@ async fn busy_answer_over_the_in_flight_limit() {
             .unwrap();
         slow.push(s);
     }
-    // Give the node time to start both (bounded: each try is one request).
-    let mut busy = None;
-    for _ in 0..50 {
-        let (s, _, body) = Conn::open(addr)
-            .await
-            .unwrap()
-            .request("GET", "/get_stats/v1", &[], Vec::new())
-            .await;
-        if s == 503 {
-            busy = Some(String::from_utf8(body).unwrap());
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Give the node time to start both.
+    let busy = until_status(addr, 503).await;
     assert_eq!(busy.as_deref(), Some("Server busy, try again later"));
 
     // One slow request completes (an invalid body: 400), the other gives up: served again.
@@ -129,20 +134,8 @@ async fn busy_answer_over_the_in_flight_limit() {
     let (status, _) = read_answer(first).await;
     assert!(status.starts_with("HTTP/1.1 400"), "{status}");
     drop(slow);
-    let mut ok = false;
-    for _ in 0..50 {
-        let (s, _, _) = Conn::open(addr)
-            .await
-            .unwrap()
-            .request("GET", "/get_stats/v1", &[], Vec::new())
-            .await;
-        if s == 200 {
-            ok = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(ok, "still busy after the slots were freed");
+    let stats = until_status(addr, 200).await;
+    assert!(stats.is_some(), "still busy after the slots were freed");
 
     node.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
