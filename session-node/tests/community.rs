@@ -17,16 +17,10 @@ use session_community::{ApiRequest, Community, Error, FromResponse, Request, Req
 use session_identity::Ed25519KeyPair;
 use session_node::{CommunityServer, Testnet, TestnetConfig};
 use session_onion::{Destination, Hop, OnionRequestBuilder, Protocol, ServerDestination};
-use session_protocol::proto::{Content, DataMessage};
+use session_protocol::proto::Content;
 
 fn text(body: &str) -> Content {
-    Content {
-        data_message: Some(DataMessage {
-            body: Some(body.into()),
-            ..Default::default()
-        }),
-        ..Default::default()
-    }
+    Content::text(body, common::now_ms())
 }
 
 fn now_s() -> u64 {
@@ -141,10 +135,7 @@ async fn onion_and_direct_requests_to_the_community_server() {
     let [MessageUpdate::Post(p)] = checked.updates.as_slice() else {
         panic!("{:?}", checked.updates)
     };
-    assert_eq!(
-        p.content.data_message.as_ref().unwrap().body.as_deref(),
-        Some("hello via onion")
-    );
+    assert_eq!(p.content.text_body(), Some("hello via onion"));
 
     // A direct signed post, read through the onion path.
     let post = NewPost::new(&mut OsRng, &signer, &alice, &text("hello direct")).unwrap();
