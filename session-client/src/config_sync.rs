@@ -241,7 +241,8 @@ impl ContactList<'_> {
 
 impl ClientBuilder {
     /// Starts from a dump of the account's configs kept by the app ([`Client::config_dump`])
-    /// instead of empty ones; the first sync then fetches only what changed meanwhile.
+    /// instead of empty ones: what the app knew (including changes not pushed yet) is there
+    /// before the first sync, which then merges what the other devices changed meanwhile.
     pub fn config_dump(mut self, dump: Vec<u8>) -> Self {
         self.config.dump = Some(dump);
         self
