@@ -723,6 +723,25 @@ impl Room {
         Ok(())
     }
 
+    /// Sends any request of `session_community::api` this handle does not wrap (edit, pins,
+    /// files, reactors, other rooms …), signed with this room's key and by its route, and
+    /// parses the answer.
+    ///
+    /// ```no_run
+    /// # async fn demo(room: session_client::Room) -> Result<(), session_client::Error> {
+    /// use session_community::api;
+    /// let rooms = room.request(&api::rooms()).await?;
+    /// println!("{} rooms on this server", rooms.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Community`] with the server's refusal or a malformed answer; the network
+    /// errors.
+    pub async fn request<T: FromResponse>(&self, request: &ApiRequest<T>) -> Result<T> {
+        self.server.call(request, true).await
+    }
+
     /// The blinded-DM inbox of this room's server, by the same route (needs the 15-blinded
     /// key: a room joined with another key gets a 15-blinded inbox of its own).
     #[must_use]

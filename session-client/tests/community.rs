@@ -133,6 +133,11 @@ async fn rooms_and_inboxes_through_onion_paths_and_directly() {
     let info = a_room.info().await.unwrap();
     assert_eq!(info.token, "lounge");
     assert!(info.read && info.write);
+    let listed = a_room.request(&api::rooms()).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|r| r.token.as_str()).collect::<Vec<_>>(),
+        ["lounge"]
+    );
     let onion_before = alice.stats().onion_requests;
 
     // Post and read back: the own post is authentic, with the blinded id as its author.
