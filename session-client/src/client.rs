@@ -35,7 +35,7 @@ use crate::error::{Error, Result, TransportError};
 use crate::message::{Message, MessageKind, SendReceipt};
 use crate::network::{Network, SeedNode};
 use crate::tls;
-use crate::transport::{Endpoint, Transport};
+use crate::transport::{Endpoint, HttpResponse, Transport};
 
 /// Default time to live of a sent message: 14 days (the public-namespace maximum).
 pub const DEFAULT_TTL: Duration = Duration::from_secs(14 * 24 * 3600);
@@ -733,21 +733,9 @@ impl Client {
                 attempt,
                 "onion request"
             );
-            self.state().stats.onion_requests += 1;
-            let sent = self
-                .inner
-                .transport
-                .post(
-                    &self.endpoint(&guard),
-                    "/onion_req/v2",
-                    Bytes::from(frame),
-                    &[],
-                )
-                .await;
-            let response = match sent {
+            let response = match self.send_to_guard(&guard, frame).await {
                 Ok(r) => r,
                 Err(e) => {
-                    self.on_guard_unreachable(&guard, &e);
                     last = Some(Error::Transport(e));
                     continue;
                 }
@@ -840,13 +828,32 @@ impl Client {
         })
     }
 
-    /// A guard that could not be reached: forget its connections, tell the pool.
-    fn on_guard_unreachable(&self, guard: &ServiceNode, e: &TransportError) {
-        tracing::debug!(error = %e, "guard unreachable");
-        self.inner.transport.forget(node_addr(guard));
-        let mut state = self.state();
-        state.stats.unreachable_guards += 1;
-        state.pool.on_node_unreachable(guard.ed25519_pk());
+    /// POSTs an onion request to its guard; a guard that cannot be reached has its
+    /// connections forgotten and is reported to the pool.
+    async fn send_to_guard(
+        &self,
+        guard: &ServiceNode,
+        frame: Vec<u8>,
+    ) -> std::result::Result<HttpResponse, TransportError> {
+        self.state().stats.onion_requests += 1;
+        let sent = self
+            .inner
+            .transport
+            .post(
+                &self.endpoint(guard),
+                "/onion_req/v2",
+                Bytes::from(frame),
+                &[],
+            )
+            .await;
+        if let Err(e) = &sent {
+            tracing::debug!(error = %e, "guard unreachable");
+            self.inner.transport.forget(node_addr(guard));
+            let mut state = self.state();
+            state.stats.unreachable_guards += 1;
+            state.pool.on_node_unreachable(guard.ed25519_pk());
+        }
+        sent
     }
 
     /// A path that carried a request and its answer back.
@@ -929,21 +936,9 @@ impl Client {
             )
             .enc_type(self.inner.enc_type)
             .build(&mut OsRng)?;
-            self.state().stats.onion_requests += 1;
-            let sent = self
-                .inner
-                .transport
-                .post(
-                    &self.endpoint(&guard),
-                    "/onion_req/v2",
-                    Bytes::from(frame),
-                    &[],
-                )
-                .await;
-            let response = match sent {
+            let response = match self.send_to_guard(&guard, frame).await {
                 Ok(r) => r,
                 Err(e) => {
-                    self.on_guard_unreachable(&guard, &e);
                     last = Some(Error::Transport(e));
                     continue;
                 }
