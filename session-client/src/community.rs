@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use rand_core::OsRng;
 use rustls::pki_types::ServerName;
@@ -420,14 +420,7 @@ where
         .await
         .map_err(TransportError::Http)?;
     let status = response.status().as_u16();
-    let body = Limited::new(response.into_body(), MAX_DIRECT_ANSWER)
-        .collect()
-        .await
-        .map_err(|e| match e.downcast::<hyper::Error>() {
-            Ok(h) => TransportError::Http(*h),
-            Err(_) => TransportError::BodyTooLarge,
-        })?
-        .to_bytes();
+    let body = crate::transport::read_body(response.into_body(), MAX_DIRECT_ANSWER).await?;
     Ok((status, body.to_vec()))
 }
 

@@ -29,6 +29,21 @@ pub(crate) struct HttpResponse {
     pub(crate) body: Bytes,
 }
 
+/// Reads a response body of at most `limit` bytes.
+pub(crate) async fn read_body(
+    body: hyper::body::Incoming,
+    limit: usize,
+) -> Result<Bytes, TransportError> {
+    Ok(Limited::new(body, limit)
+        .collect()
+        .await
+        .map_err(|e| match e.downcast::<hyper::Error>() {
+            Ok(h) => TransportError::Http(*h),
+            Err(_) => TransportError::BodyTooLarge,
+        })?
+        .to_bytes())
+}
+
 /// Where to POST: address to dial, TLS name, the connector (its verifier) to use.
 #[derive(Clone)]
 pub(crate) struct Endpoint {
@@ -171,14 +186,7 @@ impl Transport {
                 .get(hyper::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
-            let body = Limited::new(response.into_body(), MAX_BODY)
-                .collect()
-                .await
-                .map_err(|e| match e.downcast::<hyper::Error>() {
-                    Ok(h) => TransportError::Http(*h),
-                    Err(_) => TransportError::BodyTooLarge,
-                })?
-                .to_bytes();
+            let body = read_body(response.into_body(), MAX_BODY).await?;
             Ok(HttpResponse {
                 status,
                 content_type,
