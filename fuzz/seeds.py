@@ -261,6 +261,52 @@ for v in by_kind(swarm, "closest_swarm"):
     add("swarm_lookup_diff", struct.pack("<Q", x) + ids)
 for v in by_kind(swarm, "swarm_space"):
     add("swarm_id_parse", v["inputs"]["account_id"])
+# swarm_server_request: every signed request of the vectors as a client sends it (signatures
+# valid at the target's clock, 1 700 000 000 000 ms), subaccount and (un)revoke included.
+for v in by_kind(swarm, "storage_request_signature"):
+    i, inter = v["inputs"], v.get("intermediate", {})
+    m = i["method"]
+    p = {"pubkey": i["account_id"], "signature": v["expected"]["signature_b64"]}
+    if "pubkey_ed25519_param" in inter and i["account_id"].startswith("05"):
+        p["pubkey_ed25519"] = inter["pubkey_ed25519_param"]
+    if "subaccount_b64" in inter:
+        p["subaccount"], p["subaccount_sig"] = inter["subaccount_b64"], inter["subaccount_sig_b64"]
+    for k in ("namespace", "timestamp", "before", "expiry", "shorten"):
+        if k in i:
+            p[k] = i[k]
+    if "hashes" in i:
+        p["messages"] = i["hashes"]
+    if m == "store":
+        p.update({"timestamp": i["sig_timestamp"], "ttl": 86_400_000, "data": "aGVsbG8="})
+    if m.endswith("revoke_subaccount"):
+        key = "unrevoke" if m.startswith("un") else "revoke"
+        p[key] = [base64.b64encode(h(t)).decode() for t in i["tokens"]]
+    add("swarm_server_request", json.dumps({"method": m, "params": p}))
+    add("swarm_server_request", json.dumps({"method": "batch", "params": {"requests": [{"method": m, "params": p}]}}))
+add("swarm_server_request", b'{"method":"info","params":{}}')
+add("swarm_server_request", json.dumps({"method": "get_swarm", "params": {"pubkey": "05" + "ab" * 32}}))
+add("swarm_server_request", b'{"method":"oxend_request","params":{"endpoint":"get_service_nodes","params":{"fields":{"public_ip":true}}}}')
+add("swarm_seed_json_rpc", b'{"jsonrpc":"2.0","id":"0","method":"get_n_service_nodes","params":{"active_only":true,"fields":{"public_ip":true,"storage_port":true,"pubkey_ed25519":true,"pubkey_x25519":true,"swarm_id":true}}}')
+add("swarm_seed_json_rpc", b'{"method":"get_service_nodes","params":{"limit":2}}')
+# swarm_peer_request: a request signed by the known sender (seed 01…), one by a stranger (02…,
+# the recipient itself) and one with a bad signature; pk, timestamp, signature, body split at NUL.
+try:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    def ed_key(b):
+        k = Ed25519PrivateKey.from_private_bytes(bytes([b]) * 32)
+        return k, k.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
+
+    (sender, sender_hex), (me, me_hex) = ed_key(1), ed_key(2)
+    body = b'{"method":"store","params":{}}'
+    msg = b"POST/sn/storage1700000000000" + me_hex.encode() + hashlib.sha256(body).digest()
+    for key, key_hex in ((sender, sender_hex), (me, me_hex)):
+        sig = base64.b64encode(key.sign(msg)).decode()
+        add("swarm_peer_request", "\0".join([key_hex, "1700000000000", sig]).encode() + b"\0" + body)
+    add("swarm_peer_request", "\0".join([sender_hex, "1700000000000", "A" * 86 + "=="]).encode() + b"\0" + body)
+except ImportError:  # python3-cryptography missing: no signed seeds
+    pass
 
 # --- community --------------------------------------------------------------------------------
 community = load("community")
