@@ -213,5 +213,13 @@ async fn only_loopback_and_valid_rooms() {
         .await
         .unwrap();
     assert_eq!(b.join_url("lobby"), url);
+    // Bodies over 10 MiB are refused before they reach the server logic; unknown paths 404.
+    let big = Request::new(session_community::Method::Post, "/room/lobby/file").with_body(
+        vec![0; session_community::server::MAX_BODY + 1],
+        "application/octet-stream",
+    );
+    assert_eq!(direct(b.addr(), &big).await.0, 413);
+    let nothing = Request::new(session_community::Method::Get, "/nothing/here");
+    assert_eq!(direct(b.addr(), &nothing).await.0, 404);
     b.stop().await;
 }
