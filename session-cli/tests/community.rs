@@ -4,49 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::Write as _;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{args, run_async as run, success};
 use serde_json::Value;
 use session_node::{Testnet, TestnetConfig};
 
 const ALICE: &str = "000102030405060708090a0b0c0d0e0f";
 const BOB: &str = "0f0e0d0c0b0a09080706050403020100";
-
-async fn run(args: Vec<String>, stdin: &'static str) -> Output {
-    tokio::task::spawn_blocking(move || {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_session"))
-            .args(&args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("session runs");
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap()
-}
-
-fn args(list: &[&str]) -> Vec<String> {
-    list.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_read_info_and_bad_input() {
@@ -69,24 +34,24 @@ async fn post_read_info_and_bad_input() {
     };
 
     // Post through onion paths (prints the id), and directly.
-    let id: i64 = ok(&run(cmd("post", ALICE, &[]), "hello from the cli\n").await)
+    let id: i64 = success(run(cmd("post", ALICE, &[]), "hello from the cli\n").await)
         .trim()
         .parse()
         .unwrap();
-    let id2: i64 = ok(&run(cmd("post", BOB, &["--direct"]), "two\nlines\r\n").await)
+    let id2: i64 = success(run(cmd("post", BOB, &["--direct"]), "two\nlines\r\n").await)
         .trim()
         .parse()
         .unwrap();
     assert!(id2 > id);
 
     // Read: plain lines and JSON lines, every post verified.
-    let plain = ok(&run(cmd("read", BOB, &[]), "").await);
+    let plain = success(run(cmd("read", BOB, &[]), "").await);
     let lines: Vec<&str> = plain.lines().collect();
     assert_eq!(lines.len(), 2, "{plain}");
     assert!(lines[0].starts_with(&format!("{id} ")), "{plain}");
     assert!(lines[0].ends_with(" hello from the cli"), "{plain}");
     assert!(lines[1].ends_with(" two\\nlines"), "{plain}");
-    let json = ok(&run(cmd("read", ALICE, &["--json", "--since", "0"]), "").await);
+    let json = success(run(cmd("read", ALICE, &["--json", "--since", "0"]), "").await);
     let objs: Vec<Value> = json
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -99,24 +64,26 @@ async fn post_read_info_and_bad_input() {
     let alice_id = objs[0]["session_id"].as_str().unwrap().to_owned();
     assert!(alice_id.starts_with("15") && alice_id.len() == 66);
     let seqno = objs[1]["seqno"].as_i64().unwrap();
-    let rest = ok(&run(
-        cmd(
-            "read",
-            ALICE,
-            &["--json", "--since", &seqno.to_string(), "--direct"],
-        ),
-        "",
-    )
-    .await);
+    let rest = success(
+        run(
+            cmd(
+                "read",
+                ALICE,
+                &["--json", "--since", &seqno.to_string(), "--direct"],
+            ),
+            "",
+        )
+        .await,
+    );
     assert!(rest.is_empty(), "{rest}");
 
     // Info: the room and this account's id there.
     let info: Value =
-        serde_json::from_str(&ok(&run(cmd("info", ALICE, &["--json"]), "").await)).unwrap();
+        serde_json::from_str(&success(run(cmd("info", ALICE, &["--json"]), "").await)).unwrap();
     assert_eq!(info["token"], "lounge");
     assert_eq!(info["session_id"], alice_id.as_str());
     assert!(info["message_sequence"].as_i64().unwrap() >= seqno);
-    let text = ok(&run(cmd("info", ALICE, &[]), "").await);
+    let text = success(run(cmd("info", ALICE, &[]), "").await);
     assert!(
         text.contains("room: ") && text.contains(&alice_id),
         "{text}"
@@ -177,7 +144,7 @@ async fn post_read_info_and_bad_input() {
         room.post(&format!("bulk {i}")).await.unwrap();
     }
     client.shutdown().await;
-    let all = ok(&run(cmd("read", BOB, &["--since", "0", "--direct"]), "").await);
+    let all = success(run(cmd("read", BOB, &["--since", "0", "--direct"]), "").await);
     assert_eq!(all.lines().count(), 102);
     assert!(all.lines().last().unwrap().ends_with(" bulk 99"), "{all}");
 
