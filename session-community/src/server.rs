@@ -1926,6 +1926,26 @@ mod tests {
     }
 
     #[test]
+    fn extreme_clocks_do_not_panic() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        for now_ms in [0, 1, u64::MAX / 2, u64::MAX] {
+            for ts in [0, 1, NOW_S, u64::MAX / 2, u64::MAX] {
+                let r = api::rooms().signed_with_rng(&mut f.rng, &alice.signer, ts);
+                let headers = r
+                    .request
+                    .headers
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_bytes()));
+                let resp = f
+                    .server
+                    .handle_http("GET", "/rooms", headers, b"", now_ms, &mut f.rng);
+                assert!([200, 400, 425].contains(&resp.status), "{resp:?}");
+            }
+        }
+    }
+
+    #[test]
     fn odd_requests_do_not_panic() {
         let mut f = Fixture::new();
         let alice = f.user();
