@@ -290,12 +290,43 @@ async fn rooms_and_inboxes_through_onion_paths_and_directly() {
         "{untrusted:?}"
     );
 
-    // A server that went away: a network failure (retryable), by either route, after a few
-    // attempts.
+    // A server without blinding: the unblinded key, posts signed and checked as `05` ids;
+    // DMs still use the 15-blinded key.
     let lone = CommunityServer::start("127.0.0.1".parse().unwrap(), &["gone"])
         .await
         .unwrap();
+    lone.with_state(|s| s.set_require_blind(false));
     let lone_url = lone.join_url("gone");
+    let plain = alice.community(lone_url.as_str()).await.unwrap();
+    assert!(!plain.capabilities().requires_blinding());
+    assert_eq!(
+        plain.session_id(),
+        SessionId::AccountId(*alice.account_id())
+    );
+    let id = plain.post("unblinded").await.unwrap();
+    let got = bob
+        .community(lone_url.as_str())
+        .await
+        .unwrap()
+        .poll()
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0].id, got[0].author, got[0].text.as_deref()),
+        (
+            id,
+            SessionId::AccountId(*alice.account_id()),
+            Some("unblinded")
+        )
+    );
+    assert!(matches!(
+        plain.inbox().blinded_id(),
+        SessionId::Blinded15Id(_)
+    ));
+
+    // A server that went away: a network failure (retryable), by either route, after a few
+    // attempts.
     let via_onion = alice.community(lone_url.as_str()).await.unwrap();
     let direct = bob
         .community_with(lone_url.as_str(), RoomOptions::default().direct())
