@@ -364,6 +364,7 @@ async fn catch_up(inner: &Arc<Inner>) {
                 let next = page.next;
                 let store = inner.store.clone();
                 match tokio::task::spawn_blocking(move || {
+                    store.merge_revocations(&page.revocations)?;
                     store.merge(&page.messages, &page.tombstones)
                 })
                 .await
@@ -946,11 +947,11 @@ async fn apply_local(inner: &Arc<Inner>, req: ClientRequest, now: u64) -> Result
             ClientRequest::Revoke(r) => {
                 let removed = if r.unrevoke {
                     store
-                        .unrevoke(r.auth.account(), &r.tokens)
+                        .unrevoke(r.auth.account(), &r.tokens, r.timestamp)
                         .map_err(internal)?
                 } else {
                     store
-                        .revoke(r.auth.account(), &r.tokens)
+                        .revoke(r.auth.account(), &r.tokens, r.timestamp)
                         .map_err(internal)?;
                     0
                 };

@@ -1,6 +1,9 @@
 //! SQLite storage, one database per node (`storage.db`, WAL, `synchronous=NORMAL`): messages,
 //! tombstones of deleted messages until their original expiry (`local-network.md` §4), and
-//! revoked subaccount tokens (at most [`MAX_STORED_REVOCATIONS`] per account, oldest dropped).
+//! the revocation state of subaccount tokens: the last `revoke_subaccount` or
+//! `unrevoke_subaccount` by its signed timestamp wins (so catch-up can merge them in any
+//! order); at most [`MAX_STORED_REVOCATIONS`] revoked (and as many unrevoked) tokens per
+//! account, oldest dropped.
 //!
 //! Every call is synchronous; the node runs them on tokio's blocking pool.
 
@@ -33,6 +36,9 @@ pub(crate) struct SyncCursor {
 pub(crate) struct SyncPage {
     pub(crate) messages: Vec<SyncMessage>,
     pub(crate) tombstones: Vec<Tombstone>,
+    /// The revocation state of subaccount tokens (first page only).
+    #[serde(default)]
+    pub(crate) revocations: Vec<Revocation>,
     /// Where the next page starts; `None` after the last one.
     pub(crate) next: Option<SyncCursor>,
 }
@@ -44,6 +50,66 @@ pub(crate) struct Tombstone {
     pub(crate) owner: String,
     pub(crate) namespace: i16,
     pub(crate) expiry: u64,
+}
+
+/// A subaccount token's revocation state for an account, as exchanged by catch-up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct Revocation {
+    pub(crate) owner: String,
+    /// The 36-byte token, hex.
+    pub(crate) token: String,
+    /// The signed timestamp of the (un)revoke that set this state.
+    pub(crate) timestamp: u64,
+    pub(crate) revoked: bool,
+}
+
+/// Sets a token's revocation state unless a later (un)revoke set it already (at equal
+/// timestamps a revocation wins). Returns whether it was applied and whether the token was
+/// revoked before.
+fn set_revocation(
+    tx: &rusqlite::Transaction<'_>,
+    owner: &str,
+    token: &[u8],
+    timestamp: u64,
+    revoked: bool,
+) -> Result<(bool, bool)> {
+    let current: Option<(i64, bool)> = tx
+        .query_row(
+            "SELECT timestamp, revoked FROM subaccount_revocations WHERE owner = ?1 AND token = ?2",
+            params![owner, token],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let apply = match current {
+        None => true,
+        Some((ts, _)) if u(ts) < timestamp => true,
+        Some((ts, was)) => u(ts) == timestamp && revoked && !was,
+    };
+    if apply {
+        tx.execute(
+            "INSERT OR REPLACE INTO subaccount_revocations (owner, token, timestamp, revoked)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![owner, token, i(timestamp), revoked],
+        )?;
+    }
+    Ok((apply, current.is_some_and(|(_, was)| was)))
+}
+
+/// Keeps the newest [`MAX_STORED_REVOCATIONS`] revoked and as many unrevoked tokens of `owner`.
+fn trim_revocations(tx: &rusqlite::Transaction<'_>, owner: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM subaccount_revocations WHERE owner = ?1 AND seq NOT IN
+            (SELECT seq FROM subaccount_revocations WHERE owner = ?1 AND revoked
+             ORDER BY seq DESC LIMIT ?2)
+         AND seq NOT IN
+            (SELECT seq FROM subaccount_revocations WHERE owner = ?1 AND NOT revoked
+             ORDER BY seq DESC LIMIT ?2)",
+        params![
+            owner,
+            i64::try_from(MAX_STORED_REVOCATIONS).unwrap_or(i64::MAX)
+        ],
+    )?;
+    Ok(())
 }
 
 /// A message with its owner, as exchanged by catch-up.
@@ -93,10 +159,12 @@ impl Store {
                 owner TEXT NOT NULL,
                 namespace INTEGER NOT NULL,
                 expiry INTEGER NOT NULL);
-             CREATE TABLE IF NOT EXISTS revoked_subaccounts (
+             CREATE TABLE IF NOT EXISTS subaccount_revocations (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 owner TEXT NOT NULL,
                 token BLOB NOT NULL,
+                timestamp INTEGER NOT NULL,
+                revoked INTEGER NOT NULL,
                 UNIQUE (owner, token));",
         )?;
         Ok(Self {
@@ -353,46 +421,68 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes `tokens` for `owner` (`revoke_subaccount`); a token revoked again becomes the
-    /// newest. Beyond [`MAX_STORED_REVOCATIONS`] per account the oldest are dropped.
-    pub(crate) fn revoke(&self, owner: &SwarmPubkey, tokens: &[SubaccountToken]) -> Result<()> {
+    /// Revokes `tokens` for `owner` (`revoke_subaccount` signed at `timestamp`); a token
+    /// revoked again becomes the newest. Beyond [`MAX_STORED_REVOCATIONS`] per account the
+    /// oldest are dropped.
+    pub(crate) fn revoke(
+        &self,
+        owner: &SwarmPubkey,
+        tokens: &[SubaccountToken],
+        timestamp: u64,
+    ) -> Result<()> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let owner = owner.to_hex();
         for t in tokens {
-            tx.execute(
-                "INSERT OR REPLACE INTO revoked_subaccounts (owner, token) VALUES (?1, ?2)",
-                params![owner, t.as_bytes().as_slice()],
-            )?;
+            set_revocation(&tx, &owner, t.as_bytes(), timestamp, true)?;
         }
-        tx.execute(
-            "DELETE FROM revoked_subaccounts WHERE owner = ?1 AND seq NOT IN
-                (SELECT seq FROM revoked_subaccounts WHERE owner = ?1 ORDER BY seq DESC LIMIT ?2)",
-            params![
-                owner,
-                i64::try_from(MAX_STORED_REVOCATIONS).unwrap_or(i64::MAX)
-            ],
-        )?;
+        trim_revocations(&tx, &owner)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Lifts the revocation of `tokens` for `owner` (`unrevoke_subaccount`); returns how many
-    /// revocations were removed.
-    pub(crate) fn unrevoke(&self, owner: &SwarmPubkey, tokens: &[SubaccountToken]) -> Result<u64> {
+    /// Lifts the revocation of `tokens` for `owner` (`unrevoke_subaccount` signed at
+    /// `timestamp`); returns how many revocations were removed.
+    pub(crate) fn unrevoke(
+        &self,
+        owner: &SwarmPubkey,
+        tokens: &[SubaccountToken],
+        timestamp: u64,
+    ) -> Result<u64> {
         let mut conn = self.lock();
         let tx = conn.transaction()?;
         let owner = owner.to_hex();
         let mut removed = 0u64;
         for t in tokens {
-            let n = tx.execute(
-                "DELETE FROM revoked_subaccounts WHERE owner = ?1 AND token = ?2",
-                params![owner, t.as_bytes().as_slice()],
-            )?;
-            removed += n as u64;
+            if let (true, true) = set_revocation(&tx, &owner, t.as_bytes(), timestamp, false)? {
+                removed += 1;
+            }
         }
+        trim_revocations(&tx, &owner)?;
         tx.commit()?;
         Ok(removed)
+    }
+
+    /// Merges a peer's revocation states (catch-up): the later (un)revoke of each token wins.
+    pub(crate) fn merge_revocations(&self, revocations: &[Revocation]) -> Result<()> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let mut owners = std::collections::BTreeSet::new();
+        for r in revocations {
+            let Ok(token) = hex::decode(&r.token) else {
+                continue;
+            };
+            if token.len() != 36 || r.owner.parse::<SwarmPubkey>().is_err() {
+                continue;
+            }
+            set_revocation(&tx, &r.owner, &token, r.timestamp, r.revoked)?;
+            owners.insert(r.owner.as_str());
+        }
+        for owner in owners {
+            trim_revocations(&tx, owner)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Whether `token` is revoked for `owner`.
@@ -400,7 +490,8 @@ impl Store {
         let found: Option<i64> = self
             .lock()
             .query_row(
-                "SELECT seq FROM revoked_subaccounts WHERE owner = ?1 AND token = ?2",
+                "SELECT seq FROM subaccount_revocations
+                 WHERE owner = ?1 AND token = ?2 AND revoked",
                 params![owner.to_hex(), token.as_bytes().as_slice()],
                 |r| r.get(0),
             )
@@ -445,8 +536,26 @@ impl Store {
         let mut page = SyncPage {
             messages: Vec::new(),
             tombstones: Vec::new(),
+            revocations: Vec::new(),
             next: None,
         };
+        if cursor == SyncCursor::default() {
+            let mut stmt = conn.prepare_cached(
+                "SELECT owner, token, timestamp, revoked FROM subaccount_revocations ORDER BY seq",
+            )?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let owner: String = r.get(0)?;
+                if keep(&owner) {
+                    page.revocations.push(Revocation {
+                        owner,
+                        token: hex::encode(r.get::<_, Vec<u8>>(1)?),
+                        timestamp: u(r.get(2)?),
+                        revoked: r.get(3)?,
+                    });
+                }
+            }
+        }
         let mut cur = cursor;
         let (mut rows_n, mut bytes) = (0usize, 0usize);
         let full =
@@ -616,17 +725,18 @@ mod tests {
             SwarmPubkey::from_parts(3, &[1; 32]),
             SwarmPubkey::from_parts(3, &[2; 32]),
         );
-        s.revoke(&a, &[token(1), token(2)]).unwrap();
+        s.revoke(&a, &[token(1), token(2)], NOW).unwrap();
         assert!(s.is_revoked(&a, &token(1)).unwrap());
         assert!(!s.is_revoked(&b, &token(1)).unwrap(), "per account");
         assert!(!s.is_revoked(&a, &token(3)).unwrap());
-        assert_eq!(s.unrevoke(&a, &[token(1), token(3)]).unwrap(), 1);
+        assert_eq!(s.unrevoke(&a, &[token(1), token(3)], NOW + 1).unwrap(), 1);
         assert!(!s.is_revoked(&a, &token(1)).unwrap());
-        // token(2) revoked again becomes the newest; 50 more push out only the older ones.
-        s.revoke(&a, &[token(100)]).unwrap();
-        s.revoke(&a, &[token(2)]).unwrap();
+        assert!(!s.is_revoked(&a, &token(3)).unwrap());
+        // token(2) revoked again becomes the newest; 49 more push out only the older ones.
+        s.revoke(&a, &[token(100)], NOW + 2).unwrap();
+        s.revoke(&a, &[token(2)], NOW + 3).unwrap();
         let many: Vec<SubaccountToken> = (150..199).map(token).collect();
-        s.revoke(&a, &many).unwrap();
+        s.revoke(&a, &many, NOW + 4).unwrap();
         assert!(s.is_revoked(&a, &token(2)).unwrap());
         assert!(!s.is_revoked(&a, &token(100)).unwrap(), "oldest dropped");
         assert!(many.iter().all(|t| s.is_revoked(&a, t).unwrap()));
@@ -637,6 +747,50 @@ mod tests {
         drop(s);
         let s = Store::open(&path).unwrap();
         assert!(s.is_revoked(&a, &token(2)).unwrap());
+    }
+
+    #[test]
+    fn the_later_revoke_or_unrevoke_wins_and_catch_up_carries_it() {
+        let a = SwarmPubkey::from_parts(3, &[1; 32]);
+        let (up, down) = (open("revoke-up"), open("revoke-down"));
+        // Both saw the revocation of token 1; `down` then missed its unrevocation and the
+        // revocation of token 2.
+        up.revoke(&a, &[token(1)], NOW).unwrap();
+        down.revoke(&a, &[token(1)], NOW).unwrap();
+        assert_eq!(up.unrevoke(&a, &[token(1)], NOW + 10).unwrap(), 1);
+        up.revoke(&a, &[token(2)], NOW + 20).unwrap();
+        // An older revocation arriving late changes nothing.
+        up.revoke(&a, &[token(1)], NOW + 5).unwrap();
+        assert!(!up.is_revoked(&a, &token(1)).unwrap());
+        // Catch-up: the first page carries the states of the kept accounts only.
+        let first = up.dump_page(NOW, SyncCursor::default(), |_| true).unwrap();
+        assert_eq!(first.revocations.len(), 2);
+        assert!(
+            up.dump_page(NOW, SyncCursor::default(), |_| false)
+                .unwrap()
+                .revocations
+                .is_empty()
+        );
+        down.merge_revocations(&first.revocations).unwrap();
+        assert!(!down.is_revoked(&a, &token(1)).unwrap());
+        assert!(down.is_revoked(&a, &token(2)).unwrap());
+        // Merging in the other direction does not bring the old revocation back.
+        up.merge_revocations(
+            &down
+                .dump_page(NOW, SyncCursor::default(), |_| true)
+                .unwrap()
+                .revocations,
+        )
+        .unwrap();
+        assert!(!up.is_revoked(&a, &token(1)).unwrap());
+        // Malformed entries from a peer are skipped.
+        let bad = Revocation {
+            owner: "nope".into(),
+            token: "zz".into(),
+            timestamp: NOW + 99,
+            revoked: true,
+        };
+        down.merge_revocations(&[bad]).unwrap();
     }
 
     #[test]

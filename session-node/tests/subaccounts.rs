@@ -1,7 +1,8 @@
 //! Subaccounts on a real 4-node loopback network (two swarms of two): a group's read+write
 //! subaccount stores and retrieves; the admin revokes it through one member and the other
 //! member refuses it too (the revocation is replicated), except for reads of the unrevocable
-//! namespace −11; unrevoking lets it store again. Every member's result is checked with the
+//! namespace −11; unrevoking lets it store again; a member that was down during a revocation
+//! learns it from its peers when it restarts. Every member's result is checked with the
 //! client's parser (node signatures included).
 
 #![allow(clippy::unwrap_used, missing_docs)]
@@ -61,7 +62,7 @@ async fn revoke(node: &ServiceNode, req: &session_swarm::Request) -> Vec<Option<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoked_subaccount_is_refused_by_every_member() {
     let dir = common::temp_dir("subaccounts");
-    let net = Testnet::start(TestnetConfig::new(&dir).nodes(4).swarm_size(2))
+    let mut net = Testnet::start(TestnetConfig::new(&dir).nodes(4).swarm_size(2))
         .await
         .unwrap();
 
@@ -132,6 +133,22 @@ async fn revoked_subaccount_is_refused_by_every_member() {
         let (s, text) = status_of(node, &store(&sub, 11, b"again")).await;
         assert_eq!(s, 200, "{text}");
     }
+
+    // A member down during a revocation learns it when it catches up on restart.
+    let i = net.nodes().iter().position(|n| n == other).unwrap();
+    net.stop_node(i).await.unwrap();
+    let req = rpc::revoke_subaccount(&owner, &[token], false, now_ms()).unwrap();
+    assert_eq!(
+        revoke(entry, &req).await,
+        vec![None],
+        "only the live member answers"
+    );
+    net.restart_node(i).await.unwrap();
+    let (s, text) = status_of(other, &store(&sub, 11, b"after restart")).await;
+    assert_eq!(
+        (s, text.as_str()),
+        (401, "store signature verification failed")
+    );
 
     net.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
