@@ -7,27 +7,44 @@
 //! a sealed v4 answer must open with the request's key.
 #![no_main]
 
+use std::sync::LazyLock;
+
 use libfuzzer_sys::fuzz_target;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use session_community::auth::RequestSigner;
 use session_community::server::{ONION_V4_PATH, Server};
 use session_community::{Method, Request};
-use session_identity::Ed25519KeyPair;
+use session_identity::{Ed25519KeyPair, X25519SecretKey};
 use session_onion::{EncType, NodeKeys};
 
 const NOW_S: u64 = 1_700_000_000;
 
+/// The server key and two users, derived once (the blinded keys are costly).
+struct Keys {
+    server: X25519SecretKey,
+    users: [RequestSigner; 2],
+}
+
+static KEYS: LazyLock<Keys> = LazyLock::new(|| {
+    let server = X25519SecretKey::from_bytes(&[7; 32]);
+    let pk = server.public_key();
+    Keys {
+        users: [
+            RequestSigner::blind15(&Ed25519KeyPair::from_seed(&[1; 32]), &pk),
+            RequestSigner::blind15(&Ed25519KeyPair::from_seed(&[2; 32]), &pk),
+        ],
+        server,
+    }
+});
+
 fuzz_target!(|data: &[u8]| {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let keys = NodeKeys::from_ed25519_keypair(&Ed25519KeyPair::from_seed(&[7; 32]));
+    let keys = NodeKeys::new(KEYS.server.clone());
     let pk = *keys.public_key();
     let mut server = Server::new(keys, NOW_S * 1000);
     server.add_room(&"lobby".parse().unwrap(), "Lobby");
-    let users = [
-        RequestSigner::blind15(&Ed25519KeyPair::from_seed(&[1; 32]), &pk),
-        RequestSigner::blind15(&Ed25519KeyPair::from_seed(&[2; 32]), &pk),
-    ];
+    let users = &KEYS.users;
     for record in data.split(|b| *b == 0xff).take(32) {
         let Some((&flags, rest)) = record.split_first() else {
             continue;
