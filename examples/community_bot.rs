@@ -40,22 +40,25 @@ impl Bot {
     }
 
     /// One round: a `pong` for each new `!ping` post, a greeting for each new DM; returns one
-    /// line per answer.
+    /// line per answer (an answer that fails is reported on stderr and the round goes on).
     pub(crate) async fn round(&mut self) -> Result<Vec<String>, Error> {
         let mut lines = Vec::new();
         for post in self.room.poll().await? {
             let ping = post.text.as_deref().is_some_and(|t| t.starts_with("!ping"));
             if ping && post.author != self.room_id() {
-                let id = self.room.post("pong").await?;
-                lines.push(format!(
-                    "post {id}: pong to {} (post {})",
-                    post.author, post.id
-                ));
+                match self.room.post("pong").await {
+                    Ok(id) => {
+                        lines.push(format!("post {id}: pong to {} ({})", post.author, post.id))
+                    }
+                    Err(e) => eprintln!("could not answer post {}: {e}", post.id),
+                }
             }
         }
         for dm in self.inbox.poll().await? {
-            self.inbox.send(&dm.sender, GREETING).await?;
-            lines.push(format!("greeted {} ({})", dm.sender, dm.sender_account));
+            match self.inbox.send(&dm.sender, GREETING).await {
+                Ok(_) => lines.push(format!("greeted {} ({})", dm.sender, dm.sender_account)),
+                Err(e) => eprintln!("could not greet {}: {e}", dm.sender),
+            }
         }
         Ok(lines)
     }
