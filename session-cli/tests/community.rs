@@ -148,6 +148,43 @@ async fn post_read_info_and_bad_input() {
     assert_eq!(all.lines().count(), 102);
     assert!(all.lines().last().unwrap().ends_with(" bulk 99"), "{all}");
 
+    // --follow: a post made meanwhile shows up; SIGINT ends it with exit 0.
+    let info: Value =
+        serde_json::from_str(&success(run(cmd("info", BOB, &["--json"]), "").await)).unwrap();
+    let seqno = info["message_sequence"].as_i64().unwrap();
+    let mut follow = std::process::Command::new(env!("CARGO_BIN_EXE_session"))
+        .args(cmd(
+            "read",
+            BOB,
+            &["--follow", "--json", "--since", &seqno.to_string()],
+        ))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follow.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).unwrap();
+        line
+    });
+    success(run(cmd("post", ALICE, &[]), "while following\n").await);
+    let line = tokio::time::timeout(std::time::Duration::from_secs(10), first)
+        .await
+        .expect("the post is read within 10 s")
+        .unwrap();
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["text"], "while following");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &follow.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || follow.wait().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+
     // An unknown room is the server's refusal: exit 1.
     let nope = net.community().unwrap().join_url("nope");
     let out = run(
@@ -169,7 +206,7 @@ async fn post_read_info_and_bad_input() {
         net.community()
             .unwrap()
             .with_state(|s| s.message_count("lounge")),
-        Some(102)
+        Some(103)
     );
     net.stop().await;
 }
