@@ -184,6 +184,17 @@ struct RoomState {
     banned: HashSet<String>,
     /// Pinned messages: id, time, by whom (in pin order).
     pinned: Vec<(i64, f64, String)>,
+    /// When each authenticated user last made a request to the room.
+    active: HashMap<String, f64>,
+}
+
+impl RoomState {
+    /// Users seen within the cutoff (`active_users`).
+    fn active_users(&self, now: f64) -> usize {
+        #[allow(clippy::cast_precision_loss)]
+        let since = now - ACTIVE_CUTOFF_S as f64;
+        self.active.values().filter(|t| **t >= since).count()
+    }
 }
 
 /// A moderator's role (community.md §3.9): an admin is also a moderator; `visible` ones are
@@ -513,7 +524,7 @@ impl Server {
                     .rooms
                     .iter()
                     .filter(|(_, r)| !me.as_ref().is_some_and(|me| r.banned.contains(me)))
-                    .map(|(t, r)| room_json(t, r, &self.mods, me.as_deref()))
+                    .map(|(t, r)| room_json(t, r, &self.mods, me.as_deref(), now))
                     .collect();
                 Response::json(200, &list)
             }
@@ -864,6 +875,7 @@ fn room_json(
     r: &RoomState,
     global_mods: &BTreeMap<String, ModRole>,
     me: Option<&str>,
+    now: Now,
 ) -> Value {
     let room_role = me.and_then(|me| r.mods.get(me).copied());
     let global_role = me.and_then(|me| global_mods.get(me).copied());
@@ -891,7 +903,7 @@ fn room_json(
         .collect();
     let mut v = json!({
         "token": token, "name": r.name, "info_updates": r.info_updates,
-        "message_sequence": r.seq, "created": r.created, "active_users": i64::from(me.is_some()),
+        "message_sequence": r.seq, "created": r.created, "active_users": r.active_users(now.float),
         "active_users_cutoff": ACTIVE_CUTOFF_S, "moderators": list(false, true),
         "admins": list(true, true), "read": true, "write": true, "upload": true,
     });
@@ -1063,6 +1075,9 @@ fn room_route(
             Response::text(403, "Forbidden")
         };
     }
+    if let Some(me) = me {
+        room.active.insert(me.to_owned(), ctx.now.float);
+    }
     let reactors = ctx.query.reactors();
     let list = |msgs: Vec<&Stored>| -> Response {
         let out: Vec<Value> = msgs
@@ -1073,9 +1088,12 @@ fn room_route(
         Response::json(200, &out)
     };
     match (method, rest) {
-        ("GET", []) => Response::json(200, &room_json(ctx.token, room, ctx.global_mods, me)),
+        ("GET", []) => Response::json(
+            200,
+            &room_json(ctx.token, room, ctx.global_mods, me, ctx.now),
+        ),
         ("GET", ["pollInfo", n]) => {
-            let mut v = json!({"token": ctx.token, "active_users": i64::from(me.is_some()),
+            let mut v = json!({"token": ctx.token, "active_users": room.active_users(ctx.now.float),
                 "read": true, "write": true, "upload": true});
             if let Some(role) = ctx.role {
                 v["moderator"] = Value::Bool(true);
@@ -1084,7 +1102,7 @@ fn room_route(
                 }
             }
             if n.parse::<i64>().ok() != Some(room.info_updates) {
-                v["details"] = room_json(ctx.token, room, ctx.global_mods, me);
+                v["details"] = room_json(ctx.token, room, ctx.global_mods, me, ctx.now);
             }
             Response::json(200, &v)
         }
@@ -1582,6 +1600,10 @@ mod tests {
                 if p.content.text_body() == Some("edit") && *id == a
         ));
         assert_eq!(f.server.message_count("lobby"), Some(2));
+        // Both posted here, nobody in the other room.
+        assert_eq!(f.send(api::room(&room), None).unwrap().active_users, 2);
+        let dev = f.send(api::room(&"dev".parse().unwrap()), None).unwrap();
+        assert_eq!(dev.active_users, 0);
         // A post without data or signature: 500 as pysogs; a short signature: 400.
         let mut bad = api::post_message(&room, &post);
         bad.request.body = Some(br#"{"data":"AAAA"}"#.to_vec());
