@@ -1119,94 +1119,82 @@ impl ClientRequest {
         } else {
             SIGNATURE_TOLERANCE_MS
         };
-        match self {
+        // The clock refusal (when the method has one: refused?, status, text), then the
+        // signed message, the subaccount permission it needs and the method's 401 text.
+        let (auth, clock, message, needs, failure) = match self {
             Self::Info | Self::GetSwarm(_) | Self::OxendRequest { .. } | Self::Batch { .. } => {
-                Ok(())
+                return Ok(());
             }
-            Self::Store(r) => r.check(now_ms, tol, revoked),
-            Self::Retrieve(r) => r.check(now_ms, tol, revoked),
-            Self::Revoke(r) => r.check(now_ms),
-            Self::Delete(r) => r.auth.verify_unless_revoked(
-                &request_message::delete(&r.messages),
+            Self::Store(r) => return r.check(now_ms, tol, revoked),
+            Self::Retrieve(r) => return r.check(now_ms, tol, revoked),
+            Self::Revoke(r) => return r.check(now_ms),
+            Self::Delete(r) => (
+                &r.auth,
+                None,
+                request_message::delete(&r.messages),
                 SUBACCOUNT_DELETE,
                 "delete_msgs signature verification failed",
-                revoked,
             ),
-            Self::DeleteAll(r) if r.before => refuse_if(
-                r.timestamp > now_ms.saturating_add(tol),
-                401,
-                "delete_before timestamp too far in the future",
-            )
-            .and_then(|()| {
-                r.auth.verify_unless_revoked(
-                    &request_message::delete_before(r.namespace, r.timestamp),
-                    SUBACCOUNT_DELETE,
-                    "delete_before signature verification failed",
-                    revoked,
-                )
-            }),
-            Self::DeleteAll(r) => refuse_if(
-                r.timestamp.abs_diff(now_ms) > tol,
-                406,
-                "delete_all timestamp too far from current time",
-            )
-            .and_then(|()| {
-                r.auth.verify_unless_revoked(
-                    &request_message::delete_all(r.namespace, r.timestamp),
-                    SUBACCOUNT_DELETE,
-                    "delete_all signature verification failed",
-                    revoked,
-                )
-            }),
-            Self::ExpireAll(r) => refuse_if(
-                r.expiry < now_ms.saturating_sub(tol),
-                406,
-                "expire_all timestamp should be >= current time",
-            )
-            .and_then(|()| {
-                r.auth.verify_unless_revoked(
-                    &request_message::expire_all(r.namespace, r.expiry),
-                    SUBACCOUNT_DELETE,
-                    "expire_all signature verification failed",
-                    revoked,
-                )
-            }),
-            Self::Expire(r) => refuse_if(
-                r.expiries.iter().any(|&e| e < now_ms.saturating_sub(tol)),
-                401,
-                "expire: timestamp should be >= current time",
-            )
-            .and_then(|()| {
-                r.auth.verify_unless_revoked(
-                    &request_message::expire(r.mode, &r.expiries, &r.messages),
-                    SUBACCOUNT_WRITE,
-                    "expire: signature verification failed",
-                    revoked,
-                )
-            }),
-            Self::GetExpiries(r) => refuse_if(
-                r.timestamp.abs_diff(now_ms) > tol,
-                406,
-                "get_expiries timestamp too far from current time",
-            )
-            .and_then(|()| {
-                r.auth.verify_unless_revoked(
-                    &request_message::get_expiries(r.timestamp, &r.messages),
-                    SUBACCOUNT_READ,
-                    "get_expiries signature verification failed",
-                    revoked,
-                )
-            }),
+            Self::DeleteAll(r) if r.before => (
+                &r.auth,
+                Some((
+                    r.timestamp > now_ms.saturating_add(tol),
+                    401,
+                    "delete_before timestamp too far in the future",
+                )),
+                request_message::delete_before(r.namespace, r.timestamp),
+                SUBACCOUNT_DELETE,
+                "delete_before signature verification failed",
+            ),
+            Self::DeleteAll(r) => (
+                &r.auth,
+                Some((
+                    r.timestamp.abs_diff(now_ms) > tol,
+                    406,
+                    "delete_all timestamp too far from current time",
+                )),
+                request_message::delete_all(r.namespace, r.timestamp),
+                SUBACCOUNT_DELETE,
+                "delete_all signature verification failed",
+            ),
+            Self::ExpireAll(r) => (
+                &r.auth,
+                Some((
+                    r.expiry < now_ms.saturating_sub(tol),
+                    406,
+                    "expire_all timestamp should be >= current time",
+                )),
+                request_message::expire_all(r.namespace, r.expiry),
+                SUBACCOUNT_DELETE,
+                "expire_all signature verification failed",
+            ),
+            Self::Expire(r) => (
+                &r.auth,
+                Some((
+                    r.expiries.iter().any(|&e| e < now_ms.saturating_sub(tol)),
+                    401,
+                    "expire: timestamp should be >= current time",
+                )),
+                request_message::expire(r.mode, &r.expiries, &r.messages),
+                SUBACCOUNT_WRITE,
+                "expire: signature verification failed",
+            ),
+            Self::GetExpiries(r) => (
+                &r.auth,
+                Some((
+                    r.timestamp.abs_diff(now_ms) > tol,
+                    406,
+                    "get_expiries timestamp too far from current time",
+                )),
+                request_message::get_expiries(r.timestamp, &r.messages),
+                SUBACCOUNT_READ,
+                "get_expiries signature verification failed",
+            ),
+        };
+        if let Some((true, status, text)) = clock {
+            return Err(RpcError::new(status, text));
         }
-    }
-}
-
-/// `Err(status, text)` when `bad`.
-fn refuse_if(bad: bool, status: u16, text: &str) -> Result<(), RpcError> {
-    if bad {
-        Err(RpcError::new(status, text))
-    } else {
-        Ok(())
+        auth.verify_unless_revoked(&message, needs, failure, revoked)
     }
 }
 
