@@ -2,9 +2,10 @@
 //! every DM sent to it on the server, printing one line per answer, until Ctrl-C.
 //!
 //! ```sh
-//! session testnet up --dir tn --community &          # a local network with a community server
+//! session testnet up --dir tn --community &   # a local network and a community server; prints the room's join URL
 //! cargo run --release --example community_bot -- --testnet tn/testnet.json --seed 000102030405060708090a0b0c0d0e0f
-//! echo '!ping' | session community post --testnet tn/testnet.json --seed <yours> "$(jq -r '.community.rooms[0].join_url' tn/testnet.json)"
+//! echo '!ping' | session community post --testnet tn/testnet.json --seed 0f0e0d0c0b0a09080706050403020100 URL
+//! session community read --testnet tn/testnet.json --seed 0f0e0d0c0b0a09080706050403020100 URL   # … !ping, … pong
 //! ```
 //!
 //! The room is `--room URL`, else the first room of `testnet.json`'s community server. Without
