@@ -14,7 +14,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use rand_core::OsRng;
 use session_community::server::{MAX_BODY, Server};
 use session_community::{Community, RoomToken};
@@ -23,9 +22,10 @@ use session_onion::NodeKeys;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
 use crate::error::{Error, Result, io};
+use crate::node::IDLE_TIMEOUT;
 
 /// Most connections served at once (further ones wait in the accept queue).
 const MAX_COMMUNITY_CONNECTIONS: usize = 64;
@@ -235,17 +235,11 @@ async fn serve(
         let (state, clock) = (state.clone(), clock.clone());
         tasks.spawn(async move {
             let _permit = permit;
-            let svc = hyper::service::service_fn(move |req| {
+            let handler = move |req| {
                 let (state, clock) = (state.clone(), clock.clone());
-                async move { Ok::<_, std::convert::Infallible>(handle(&state, &clock, req).await) }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(tcp), svc);
-            if let Err(e) = conn.await {
-                debug!(error = %e, "community connection ended");
-            }
+                async move { handle(&state, &clock, req).await }
+            };
+            crate::conn::serve_http1(tcp, handler, IDLE_TIMEOUT).await;
         });
         while tasks.try_join_next().is_some() {}
     }

@@ -56,6 +56,7 @@
 #![forbid(unsafe_code)]
 
 mod community;
+mod conn;
 mod error;
 mod keys;
 mod node;

@@ -15,7 +15,6 @@ use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use rand_core::OsRng;
 use serde_json::{Map, Value, json};
 use session_identity::{Ed25519KeyPair, Ed25519PublicKey};
@@ -418,44 +417,9 @@ async fn serve(
                 debug!(%peer, "TLS handshake failed");
                 return;
             };
-            // Idle keep-alive connections are closed after the idle timeout so that idle
-            // clients cannot hold every connection slot.
             let idle_timeout = inner.limits.idle_timeout;
-            let activity = Arc::new((AtomicU64::new(0), AtomicU64::new(now_ms())));
-            let seen = activity.clone();
-            let svc = hyper::service::service_fn(move |req| {
-                let (inner, seen) = (inner.clone(), seen.clone());
-                async move {
-                    seen.0.fetch_add(1, Ordering::Relaxed);
-                    let resp = handle(inner, req).await;
-                    seen.0.fetch_sub(1, Ordering::Relaxed);
-                    seen.1.store(now_ms(), Ordering::Relaxed);
-                    Ok::<_, std::convert::Infallible>(resp)
-                }
-            });
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .keep_alive(true)
-                .header_read_timeout(Duration::from_secs(30))
-                .serve_connection(TokioIo::new(stream), svc);
-            tokio::pin!(conn);
-            let mut tick = tokio::time::interval(idle_timeout / 4);
-            let mut closing = false;
-            loop {
-                tokio::select! {
-                    _ = conn.as_mut() => break,
-                    _ = tick.tick() => {
-                        let idle_for = now_ms().saturating_sub(activity.1.load(Ordering::Relaxed));
-                        if !closing
-                            && activity.0.load(Ordering::Relaxed) == 0
-                            && u128::from(idle_for) >= idle_timeout.as_millis()
-                        {
-                            conn.as_mut().graceful_shutdown();
-                            closing = true;
-                        }
-                    }
-                }
-            }
+            let handler = move |req| handle(inner.clone(), req);
+            crate::conn::serve_http1(stream, handler, idle_timeout).await;
         });
         // Reap finished connection tasks so the set stays small.
         while tasks.try_join_next().is_some() {}
