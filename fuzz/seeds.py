@@ -332,6 +332,26 @@ add("community_join_url", "https://open.example.org/lounge?public_key=" + "a0" *
 add("community_join_url", "http://127.0.0.2:8080/test_room-1?public_key=" + "A0" * 32)
 add("community_v4_request", b"\0" + b'l63:{"endpoint":"/room/test/reaction/7/%F0%9F%8E%82","method":"PUT"}2:{}e')
 add("community_v4_request", b"\1" + b'[{"method":"GET","path":"/capabilities"},{"method":"POST","path":"/x","b64":"AAE="}]')
+# community_server: records `flags ‖ path 0x00 body` split at 0xff (flags: method, signed, user,
+# v4 frame, raw frame); a post, a reaction, a poll with t=r, a batch, a DM, moderation, pins.
+SIG = base64.b64encode(bytes(64))
+POST = b'{"data":"AAAA","signature":"' + SIG + b'"}'
+server_records = [
+    bytes([0]) + b"capabilities?required=sogs,x",
+    bytes([5]) + b"room/lobby/message\0" + POST,
+    bytes([6 | 8]) + b"room/lobby/reaction/1/%F0%9F%91%8D\0{}",
+    bytes([4]) + b"room/lobby/messages/since/0?t=r&reactors=5",
+    bytes([4 | 0x40]) + b"room/lobby/messages/recent?limit=3",
+    bytes([5 | 8]) + b'batch\0[{"method":"GET","path":"/room/lobby"},{"method":"POST","path":"/room/lobby/message","json":' + POST + b"}]",
+    bytes([5]) + b'inbox/15' + b"ab" * 32 + b'\0{"message":"AAAA"}',
+    bytes([5]) + b"user/15" + b"ab" * 32 + b'/ban\0{"rooms":["*"]}',
+    bytes([5]) + b"room/lobby/pin/1\0{}",
+    bytes([7 | 8]) + b"room/lobby/message/1",
+    bytes([5 | 0x40]) + b"room/lobby/file\0file bytes",
+]
+for r in server_records:
+    add("community_server", r)
+add("community_server", b"\xff".join(server_records))
 
 # --- config -----------------------------------------------------------------------------------
 config = load("config")
