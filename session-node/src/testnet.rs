@@ -565,7 +565,14 @@ async fn start_community(
     let key = crate::keys::load_or_create_x25519(&key_dir)?;
     let (ip, port) = match stored {
         Some(e) => (e.ip, e.port),
-        None => (node_ip(n)?, 0),
+        None => (
+            node_ip(n).map_err(|_| {
+                Error::Config(format!(
+                    "no loopback address left for the community server after {n} nodes"
+                ))
+            })?,
+            0,
+        ),
     };
     let rooms: Vec<&str> = rooms.iter().map(String::as_str).collect();
     CommunityServer::start_with_key(IpAddr::V4(ip), port, key, &rooms).await
