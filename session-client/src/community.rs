@@ -28,6 +28,7 @@ use session_onion::{Protocol, ServerDestination};
 use session_protocol::BlindedId;
 use session_protocol::proto::{Content, LokiProfile};
 use tokio_rustls::TlsConnector;
+use tracing::Instrument as _;
 
 use crate::client::Client;
 use crate::error::{Error, Result, TransportError};
@@ -324,6 +325,16 @@ impl Server {
     /// answer.
     async fn exchange(&self, request: &Request, sign: bool) -> Result<(u16, Vec<u8>)> {
         self.client.check_open()?;
+        // Paths carry user data (blinded ids, message ids): the span names the method only.
+        let span = tracing::debug_span!(
+            "community",
+            method = request.method.as_str(),
+            via = ?self.via
+        );
+        self.exchange_inner(request, sign).instrument(span).await
+    }
+
+    async fn exchange_inner(&self, request: &Request, sign: bool) -> Result<(u16, Vec<u8>)> {
         let prepare = || {
             let mut r = request.clone();
             if sign {
