@@ -9,7 +9,8 @@
 //! delete), reactions and reactors, files, capabilities (with `required=` → 412), `/batch` and
 //! `/sequence`, inbox and outbox (blinded DMs), moderation (global and room moderators and
 //! admins set with [`Server::set_moderator`] or `POST /user/<id>/moderator`; bans, deleting
-//! others' posts, `DELETE /room/T/all/<id>`, `/rooms/all/<id>`, clearing reactions, pins),
+//! others' posts, `DELETE /room/T/all/<id>`, `/rooms/all/<id>`, clearing reactions, pins,
+//! `PUT /room/T` for name, description and image),
 //! and the onion endpoint `POST /oxen/v4/lsrpc` (the request layer is opened with
 //! `session-onion`'s server-side [`NodeKeys`], the inner v4 request is run and the v4 answer is
 //! sealed with the layer's reply key). Every request is authenticated with this crate's own
@@ -173,6 +174,8 @@ struct Stored {
 #[derive(Debug, Default)]
 struct RoomState {
     name: String,
+    description: Option<String>,
+    image_id: Option<u64>,
     created: f64,
     info_updates: i64,
     seq: i64,
@@ -910,6 +913,12 @@ fn room_json(
     if !pinned.is_empty() {
         v["pinned_messages"] = Value::Array(pinned);
     }
+    if let Some(d) = &r.description {
+        v["description"] = Value::from(d.as_str());
+    }
+    if let Some(i) = r.image_id {
+        v["image_id"] = Value::from(i);
+    }
     if let Some(role) = role {
         v["moderator"] = Value::Bool(true);
         if role.admin {
@@ -937,6 +946,46 @@ fn room_json(
         }
     }
     v
+}
+
+/// `PUT /room/T` (admins): `name` (string), `description` (string or null), `image` (a file
+/// id of the room); 400 for anything malformed, nothing changed then.
+fn update_room(room: &mut RoomState, body: &[u8]) -> Response {
+    let Ok(Value::Object(b)) = serde_json::from_slice::<Value>(body) else {
+        return Response::bad_request();
+    };
+    let name = match b.get("name") {
+        None => None,
+        Some(Value::String(n)) if !n.is_empty() => Some(n.clone()),
+        Some(_) => return Response::bad_request(),
+    };
+    let description = match b.get("description") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(d)) => Some(Some(d.clone())),
+        Some(_) => return Response::bad_request(),
+    };
+    let image = match b.get("image") {
+        None => None,
+        Some(v) => match v.as_u64().filter(|i| room.files.contains_key(i)) {
+            Some(i) => Some(i),
+            None => return Response::bad_request(),
+        },
+    };
+    if name.is_none() && description.is_none() && image.is_none() {
+        return Response::bad_request();
+    }
+    if let Some(n) = name {
+        room.name = n;
+    }
+    if let Some(d) = description {
+        room.description = d;
+    }
+    if image.is_some() {
+        room.image_id = image;
+    }
+    room.info_updates += 1;
+    Response::json(200, &Empty {})
 }
 
 /// Deletes every live post of `author` in a room; returns how many.
@@ -1092,6 +1141,15 @@ fn room_route(
             200,
             &room_json(ctx.token, room, ctx.global_mods, me, ctx.now),
         ),
+        ("PUT", []) => {
+            if me.is_none() {
+                return Response::need_user();
+            }
+            if !is_admin {
+                return Response::text(403, "Forbidden");
+            }
+            update_room(room, body)
+        }
         ("GET", ["pollInfo", n]) => {
             let mut v = json!({"token": ctx.token, "active_users": room.active_users(ctx.now.float),
                 "read": true, "write": true, "upload": true});
@@ -1944,6 +2002,35 @@ mod tests {
                 .unwrap()
                 .unpinned,
             0
+        );
+        // Admins update the room: name, description, image (a file of the room).
+        let file = f
+            .send(api::upload_file(&room, b"png".to_vec(), None), Some(&admin))
+            .unwrap();
+        let update = |body: Value| Request::new(crate::Method::Put, "/room/lobby").with_json(&body);
+        for (who, body, code) in [
+            (&modr, json!({"name": "Hall"}), 403),
+            (&admin, json!({"name": 5}), 400),
+            (&admin, json!({"image": file.id + 99}), 400),
+            (&admin, json!({}), 400),
+            (
+                &admin,
+                json!({"name": "Hall", "description": "d", "image": file.id}),
+                200,
+            ),
+        ] {
+            let mut r = update(body);
+            r.sign_with_rng(&mut f.rng, &who.signer, NOW_S);
+            assert_eq!(f.raw(&r).status, code);
+        }
+        let info = f.send(api::room(&room), None).unwrap();
+        assert_eq!(
+            (
+                info.name.as_str(),
+                info.description.as_deref(),
+                info.image_id
+            ),
+            ("Hall", Some("d"), Some(file.id))
         );
     }
 
