@@ -38,10 +38,13 @@ async fn post_read_info_and_bad_input() {
         .trim()
         .parse()
         .unwrap();
-    let id2: i64 = success(run(cmd("post", BOB, &["--direct"]), "two\nlines\r\n").await)
-        .trim()
-        .parse()
-        .unwrap();
+    let posted: Value = serde_json::from_str(&success(
+        run(cmd("post", BOB, &["--direct", "--json"]), "two\nlines\r\n").await,
+    ))
+    .unwrap();
+    let id2 = posted["id"].as_i64().unwrap();
+    assert!(posted["session_id"].as_str().unwrap().starts_with("15"));
+    assert!(posted["seqno"].as_i64().unwrap() >= 2);
     assert!(id2 > id);
 
     // Read: plain lines and JSON lines, every post verified.

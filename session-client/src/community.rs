@@ -666,13 +666,22 @@ impl Room {
     /// Posts a text (with the client's display name); returns the message id.
     ///
     /// # Errors
-    /// [`Error::InvalidInput`] for an empty text; as [`Room::post_content`].
+    /// As [`Room::post_text`].
     pub async fn post(&self, text: &str) -> Result<i64> {
+        Ok(self.post_text(text).await?.id)
+    }
+
+    /// Posts a text (with the client's display name); returns the post as the server stored
+    /// it (id, seqno, time), its signature checked.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for an empty text; as [`Room::post_content`].
+    pub async fn post_text(&self, text: &str) -> Result<RoomMessage> {
         if text.is_empty() {
             return Err(Error::InvalidInput("empty message".into()));
         }
         let content = text_content(&self.server.client, text);
-        Ok(self.post_content(&content).await?.id)
+        self.post_content(&content).await
     }
 
     /// Posts any `Content` (padded and signed as the apps do); returns the post as the server

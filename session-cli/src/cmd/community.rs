@@ -71,6 +71,9 @@ enum CommunityCmd {
     Post {
         #[command(flatten)]
         room: RoomArgs,
+        /// Print the stored post as `{"id","session_id","posted","seqno"}`.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -84,7 +87,7 @@ pub(crate) fn run(args: CommunityArgs) -> anyhow::Result<ExitCode> {
             json,
             follow,
         } => read(&room, since, json, follow),
-        CommunityCmd::Post { room } => post(&room),
+        CommunityCmd::Post { room, json } => post(&room, json),
     }
 }
 
@@ -234,7 +237,7 @@ fn read(
     })
 }
 
-fn post(args: &RoomArgs) -> anyhow::Result<ExitCode> {
+fn post(args: &RoomArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     // Input first: a bad URL, seed or empty message is exit 2 before any network traffic.
     if let Err(e) = args.url.parse::<Community>() {
         bail!("{e}");
@@ -250,9 +253,19 @@ fn post(args: &RoomArgs) -> anyhow::Result<ExitCode> {
         bail!("the message (stdin) is empty");
     }
     with_room(args, Start::Recent, false, async move |room| {
-        match room.post(&text).await {
-            Ok(id) => {
-                println!("{id}");
+        match room.post_text(&text).await {
+            Ok(m) if as_json => {
+                let v = json!({
+                    "id": m.id,
+                    "session_id": m.author.to_string(),
+                    "posted": m.posted,
+                    "seqno": m.seqno,
+                });
+                println!("{v}");
+                ExitCode::SUCCESS
+            }
+            Ok(m) => {
+                println!("{}", m.id);
                 ExitCode::SUCCESS
             }
             Err(e) => failure("the message was not posted", &e),
