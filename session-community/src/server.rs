@@ -21,7 +21,8 @@
 //! loopback server) reads a request, calls [`Server::handle`] with the current time and a
 //! random number generator, and writes the [`Response`] back. Bodies larger than
 //! [`MAX_BODY`] should be refused by the host (413) before they reach it; the stored data is
-//! bounded by [`MAX_ROOM_MESSAGES`], [`MAX_FILE_BYTES`] and [`MAX_DMS`] (429 beyond).
+//! bounded by [`MAX_ROOM_MESSAGES`], [`MAX_MESSAGE_BYTES`], [`MAX_FILE_BYTES`] and [`MAX_DMS`]
+//! (429 beyond), batches by [`MAX_SUBREQUESTS`] and [`MAX_BATCH_ANSWER`].
 //!
 //! ```
 //! use rand_core::OsRng;
@@ -67,6 +68,16 @@ pub const MAX_BODY: usize = 10 * 1024 * 1024;
 pub const MAX_ROOM_MESSAGES: usize = 100_000;
 /// Most file bytes the whole server keeps; further uploads get 429.
 pub const MAX_FILE_BYTES: usize = 256 * 1024 * 1024;
+/// Most post bytes (data and signatures, edits included, deleted ones still counted) the whole
+/// server takes; further posts and edits get 429.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+/// Most subrequests in one `/batch` or `/sequence` (more: 400). pysogs has no limit; clients
+/// send a few dozen.
+pub const MAX_SUBREQUESTS: usize = 256;
+/// Once the answers of a `/batch` or `/sequence` hold this many body bytes, its further
+/// subrequests are not run and answer 413 (so that one request cannot build an answer of
+/// gigabytes).
+pub const MAX_BATCH_ANSWER: usize = 16 * 1024 * 1024;
 /// Most DMs the server keeps; further DMs get 429.
 pub const MAX_DMS: usize = 100_000;
 /// The onion endpoint (community.md §5).
@@ -274,9 +285,7 @@ pub struct Server {
     mods: BTreeMap<String, ModRole>,
     dms: Vec<Dm>,
     next_dm: i64,
-    next_message: i64,
-    next_file: u64,
-    file_bytes: usize,
+    counters: Counters,
     requests: u64,
     created: f64,
 }
@@ -314,9 +323,12 @@ impl Server {
             mods: BTreeMap::new(),
             dms: Vec::new(),
             next_dm: 1,
-            next_message: 1,
-            next_file: 1,
-            file_bytes: 0,
+            counters: Counters {
+                next_message: 1,
+                next_file: 1,
+                file_bytes: 0,
+                message_bytes: 0,
+            },
             requests: 0,
             created: Now::from_ms(now_ms).float,
         }
@@ -575,18 +587,7 @@ impl Server {
                     query: &query,
                     now,
                 };
-                room_route(
-                    room,
-                    &ctx,
-                    method,
-                    rest,
-                    body,
-                    &mut self.next_message,
-                    Files {
-                        next: &mut self.next_file,
-                        bytes: &mut self.file_bytes,
-                    },
-                )
+                room_route(room, &ctx, method, rest, body, &mut self.counters)
             }
             ("POST", ["inbox", to]) => self.send_dm(user, to, body, now),
             ("DELETE", ["inbox"]) => {
@@ -764,10 +765,19 @@ impl Server {
         let Ok(subs) = parse_batch_request(body) else {
             return Response::text(400, "Invalid batch request");
         };
+        if subs.len() > MAX_SUBREQUESTS {
+            return Response::text(400, "Too many subrequests");
+        }
         let mut out = Vec::with_capacity(subs.len());
+        let mut answered = 0usize;
         for s in subs {
             let (b, _) = s.body_and_type();
-            let r = self.route(user, s.method.as_str(), &s.path, &b, now, Depth::Sub);
+            let r = if answered > MAX_BATCH_ANSWER {
+                Response::text(413, "Batch answer too large")
+            } else {
+                self.route(user, s.method.as_str(), &s.path, &b, now, Depth::Sub)
+            };
+            answered = answered.saturating_add(r.body.len());
             let ok = (200..300).contains(&r.status);
             out.push(BatchItem::new(
                 r.status,
@@ -867,10 +877,13 @@ struct RoomCtx<'a> {
     now: Now,
 }
 
-/// The server-wide file counters.
-struct Files<'a> {
-    next: &'a mut u64,
-    bytes: &'a mut usize,
+/// Server-wide ids and stored bytes.
+#[derive(Debug)]
+struct Counters {
+    next_message: i64,
+    next_file: u64,
+    file_bytes: usize,
+    message_bytes: usize,
 }
 
 fn room_json(
@@ -1110,8 +1123,7 @@ fn room_route(
     method: &str,
     rest: &[&str],
     body: &[u8],
-    next_message: &mut i64,
-    files: Files<'_>,
+    counters: &mut Counters,
 ) -> Response {
     let me = ctx.me;
     let is_mod = ctx.role.is_some();
@@ -1220,12 +1232,15 @@ fn room_route(
                 Ok(p) => p,
                 Err(r) => return r,
             };
-            if room.messages.len() >= MAX_ROOM_MESSAGES {
+            let size = data.len() + signature.len();
+            if room.messages.len() >= MAX_ROOM_MESSAGES
+                || counters.message_bytes.saturating_add(size) > MAX_MESSAGE_BYTES
+            {
                 return Response::too_many();
             }
             room.seq += 1;
             let m = Stored {
-                id: *next_message,
+                id: counters.next_message,
                 session_id: me.to_owned(),
                 posted: ctx.now.float,
                 edited: None,
@@ -1234,7 +1249,8 @@ fn room_route(
                 data: Some((data, signature)),
                 reactions: Vec::new(),
             };
-            *next_message += 1;
+            counters.next_message += 1;
+            counters.message_bytes += size;
             let v = message_json(&m, Some(me), reactors);
             room.messages.push(m);
             Response::json(201, &v)
@@ -1254,6 +1270,11 @@ fn room_route(
             if m.session_id != me {
                 return Response::text(403, "Forbidden");
             }
+            let size = data.len() + signature.len();
+            if counters.message_bytes.saturating_add(size) > MAX_MESSAGE_BYTES {
+                return Response::too_many();
+            }
+            counters.message_bytes += size;
             m.data = Some((data, signature));
             m.edited = Some(ctx.now.float);
             m.seqno = seq;
@@ -1443,12 +1464,12 @@ fn room_route(
             if body.is_empty() {
                 return Response::text(403, "Forbidden");
             }
-            if files.bytes.saturating_add(body.len()) > MAX_FILE_BYTES {
+            if counters.file_bytes.saturating_add(body.len()) > MAX_FILE_BYTES {
                 return Response::too_many();
             }
-            let id = *files.next;
-            *files.next += 1;
-            *files.bytes += body.len();
+            let id = counters.next_file;
+            counters.next_file += 1;
+            counters.file_bytes += body.len();
             room.files.insert(id, body.to_vec());
             Response::json(201, &FileUploaded { id })
         }
@@ -2052,6 +2073,34 @@ mod tests {
                 assert!([200, 400, 425].contains(&resp.status), "{resp:?}");
             }
         }
+    }
+
+    #[test]
+    fn batch_bounds() {
+        let mut f = Fixture::new();
+        let alice = f.user();
+        let room = f.community.room.clone();
+        let one = api::room(&room).request.to_subrequest();
+        let many = vec![one; MAX_SUBREQUESTS + 1];
+        assert_eq!(status(f.send(api::batch(&many), None)), 400);
+        // A 1.5 MB post read 16 times: the answers stop at MAX_BATCH_ANSWER, the rest get 413.
+        let post = NewPost {
+            data: vec![7; 1_500_000],
+            signature: [1; 64],
+            whisper_to: None,
+            whisper_mods: false,
+            files: Vec::new(),
+        };
+        let id = f
+            .send(api::post_message(&room, &post), Some(&alice))
+            .unwrap()
+            .id;
+        let read = api::message(&room, id).request.to_subrequest();
+        let items = f.send(api::batch(&vec![read; 16]), None).unwrap();
+        let codes: Vec<u16> = items.iter().map(|i| i.code).collect();
+        let served = codes.iter().filter(|c| **c == 200).count();
+        assert!((8..16).contains(&served), "{codes:?}");
+        assert!(codes[served..].iter().all(|c| *c == 413), "{codes:?}");
     }
 
     #[test]
