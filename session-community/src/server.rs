@@ -21,8 +21,8 @@
 //! loopback server) reads a request, calls [`Server::handle`] with the current time and a
 //! random number generator, and writes the [`Response`] back. Bodies larger than
 //! [`MAX_BODY`] should be refused by the host (413) before they reach it; the stored data is
-//! bounded by [`MAX_ROOM_MESSAGES`], [`MAX_MESSAGE_BYTES`], [`MAX_FILE_BYTES`] and [`MAX_DMS`]
-//! (429 beyond), batches by [`MAX_SUBREQUESTS`] and [`MAX_BATCH_ANSWER`].
+//! bounded by [`MAX_ROOM_MESSAGES`], [`MAX_MESSAGE_BYTES`], [`MAX_FILE_BYTES`], [`MAX_DMS`] and
+//! [`MAX_DM_BYTES`] (429 beyond), batches by [`MAX_SUBREQUESTS`] and [`MAX_BATCH_ANSWER`].
 //!
 //! ```
 //! use rand_core::OsRng;
@@ -80,6 +80,8 @@ pub const MAX_SUBREQUESTS: usize = 256;
 pub const MAX_BATCH_ANSWER: usize = 16 * 1024 * 1024;
 /// Most DMs the server keeps; further DMs get 429.
 pub const MAX_DMS: usize = 100_000;
+/// Most DM bytes (base64 text) the server keeps; further DMs get 429.
+pub const MAX_DM_BYTES: usize = 64 * 1024 * 1024;
 /// The onion endpoint (community.md §5).
 pub const ONION_V4_PATH: &str = "/oxen/v4/lsrpc";
 /// DMs expire after 15 days (`expires_at`; this server does not delete them).
@@ -328,6 +330,7 @@ impl Server {
                 next_file: 1,
                 file_bytes: 0,
                 message_bytes: 0,
+                dm_bytes: 0,
             },
             requests: 0,
             created: Now::from_ms(now_ms).float,
@@ -595,7 +598,14 @@ impl Server {
                     return Response::text(401, "This endpoint requires blinded pubkeys be used");
                 };
                 let before = self.dms.len();
-                self.dms.retain(|d| d.recipient != me);
+                let counters = &mut self.counters;
+                self.dms.retain(|d| {
+                    let keep = d.recipient != me;
+                    if !keep {
+                        counters.dm_bytes = counters.dm_bytes.saturating_sub(d.message.len());
+                    }
+                    keep
+                });
                 let deleted = i64::try_from(before - self.dms.len()).unwrap_or(i64::MAX);
                 Response::json(200, &InboxDeleted { deleted })
             }
@@ -807,7 +817,8 @@ impl Server {
         if b64_decode(message).is_err() {
             return Response::bad_request();
         }
-        if self.dms.len() >= MAX_DMS {
+        let held = self.counters.dm_bytes;
+        if self.dms.len() >= MAX_DMS || held.saturating_add(message.len()) > MAX_DM_BYTES {
             return Response::too_many();
         }
         let dm = Dm {
@@ -825,6 +836,7 @@ impl Server {
             sender: dm.sender.clone(),
             recipient: dm.recipient.clone(),
         };
+        self.counters.dm_bytes += dm.message.len();
         self.dms.push(dm);
         Response::json(201, &sent)
     }
@@ -884,6 +896,8 @@ struct Counters {
     next_file: u64,
     file_bytes: usize,
     message_bytes: usize,
+    /// Bytes of the DMs held.
+    dm_bytes: usize,
 }
 
 fn room_json(
