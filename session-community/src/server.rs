@@ -368,12 +368,33 @@ impl Server {
 
     /// Makes `user` a moderator (or admin) of room `room`, or of every room with `None`
     /// (global); `role` `None` removes the role. Unknown rooms are ignored.
+    ///
+    /// For an Account ID (`05`) the role also goes to both of its 15-blinded ids on this server
+    /// (a user of a `blind` server authenticates with one of them; which one depends on the
+    /// sign of their Ed25519 key, which the Account ID does not tell), as hidden entries.
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidPoint`] for an Account ID that is not a valid key.
     pub fn set_moderator(
         &mut self,
         user: &SessionId,
         room: Option<&RoomToken>,
         role: Option<ModRole>,
-    ) {
+    ) -> crate::Result<()> {
+        if let SessionId::AccountId(account) = user {
+            let hidden = role.map(|r| ModRole {
+                visible: false,
+                ..r
+            });
+            for b in session_identity::blinding::blind15_ids(account, self.keys.public_key())? {
+                self.set_role(&SessionId::Blinded15Id(b), room, hidden);
+            }
+        }
+        self.set_role(user, room, role);
+        Ok(())
+    }
+
+    fn set_role(&mut self, user: &SessionId, room: Option<&RoomToken>, role: Option<ModRole>) {
         let map = match room {
             Some(t) => match self.rooms.get_mut(t.as_str()) {
                 Some(r) => {
@@ -715,7 +736,7 @@ impl Server {
             None => match action {
                 "ban" => self.auth.set_banned(target, true),
                 "unban" => self.auth.set_banned(target, false),
-                _ => self.set_moderator(&target, None, role),
+                _ => self.set_role(&target, None, role),
             },
             Some(list) => {
                 for t in list {
@@ -1941,14 +1962,16 @@ mod tests {
         let mut f = Fixture::new();
         let (admin, modr, carol) = (f.user(), f.user(), f.user());
         let room = f.community.room.clone();
-        f.server.set_moderator(
-            &admin.signer.session_id(),
-            None,
-            Some(ModRole {
-                admin: true,
-                visible: true,
-            }),
-        );
+        f.server
+            .set_moderator(
+                &admin.signer.session_id(),
+                None,
+                Some(ModRole {
+                    admin: true,
+                    visible: true,
+                }),
+            )
+            .unwrap();
         let user_req =
             |path: String, body: Value| Request::new(crate::Method::Post, path).with_json(&body);
         let carol_id = carol.signer.session_id().to_string();
@@ -2115,6 +2138,27 @@ mod tests {
         let served = codes.iter().filter(|c| **c == 200).count();
         assert!((8..16).contains(&served), "{codes:?}");
         assert!(codes[served..].iter().all(|c| *c == 413), "{codes:?}");
+    }
+
+    #[test]
+    fn an_account_id_moderates_with_its_blinded_ids() {
+        let mut f = Fixture::new();
+        let dave = f.user();
+        let account = SessionId::AccountId(dave.keys.account_id());
+        let role = ModRole {
+            admin: true,
+            visible: true,
+        };
+        f.server.set_moderator(&account, None, Some(role)).unwrap();
+        let room = f.community.room.clone();
+        let info = f.send(api::room(&room), Some(&dave)).unwrap();
+        assert!(info.admin && info.global_admin);
+        // Listed under the Account ID; the blinded candidates are hidden entries.
+        assert_eq!(info.admins, [account.to_string()]);
+        assert_eq!(info.hidden_admins.len(), 2);
+        f.server.set_moderator(&account, None, None).unwrap();
+        let info = f.send(api::room(&room), Some(&dave)).unwrap();
+        assert!(!info.admin && !info.moderator);
     }
 
     #[test]
