@@ -58,8 +58,13 @@ fn testnet_up_with_a_community_server() {
     let dir = std::env::temp_dir().join(format!("session-cli-community-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
 
-    let (code, table, json) = up_then_stop(&dir, &["--community", "lobby", "dev"]);
+    let admin = "05ca03b8e369aeeb69fd260c2957d37b232db17a60db7a39bca9f0c0a6be135c1a";
+    let (code, table, json) = up_then_stop(
+        &dir,
+        &["--community", "lobby", "dev", "--community-admin", admin],
+    );
     assert_eq!(code, Some(0), "{table}");
+    assert!(table.contains(&format!("admin {admin}")), "{table}");
     let c = &json["community"];
     let base = c["base_url"].as_str().unwrap();
     assert!(base.starts_with("http://127.0.0.5:"), "{base}");

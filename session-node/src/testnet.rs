@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use session_community::server::ModRole;
+use session_identity::SessionId;
 use session_swarm::{ServiceNode, SwarmId};
 use tracing::info;
 
@@ -38,6 +40,9 @@ pub struct TestnetConfig {
     /// (`DIR/community/x25519.key`) are kept in `DIR` for restarts; its posts live in memory
     /// only. See [`CommunityServer`] (not a production server).
     pub community: Option<Vec<String>>,
+    /// Global admins of that community server (Account IDs, which also cover their
+    /// 15-blinded ids, or 15 ids); not kept in `DIR`, give them at every start.
+    pub community_admins: Vec<SessionId>,
 }
 
 impl TestnetConfig {
@@ -49,6 +54,7 @@ impl TestnetConfig {
             nodes: None,
             swarm_size: None,
             community: None,
+            community_admins: Vec::new(),
         }
     }
     /// Sets the node count.
@@ -61,6 +67,13 @@ impl TestnetConfig {
     #[must_use]
     pub fn swarm_size(mut self, n: usize) -> Self {
         self.swarm_size = Some(n);
+        self
+    }
+    /// Makes `id` a global admin of the community server (see
+    /// [`TestnetConfig::community_admins`]).
+    #[must_use]
+    pub fn community_admin(mut self, id: SessionId) -> Self {
+        self.community_admins.push(id);
         self
     }
     /// Also starts a community server with these rooms (see [`TestnetConfig::community`]).
@@ -224,6 +237,13 @@ impl Testnet {
         let community = match &config.community {
             Some(rooms) => {
                 let server = start_community(&dir, n, layout.community, rooms).await?;
+                let admin = Some(ModRole {
+                    admin: true,
+                    visible: true,
+                });
+                for id in &config.community_admins {
+                    server.with_state(|s| s.set_moderator(id, None, admin))?;
+                }
                 if let SocketAddr::V4(a) = server.addr() {
                     layout.community = Some(CommunityEntry {
                         ip: *a.ip(),

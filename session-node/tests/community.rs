@@ -14,7 +14,7 @@ use http_body_util::{BodyExt as _, Full};
 use rand_core::OsRng;
 use session_community::api::{self, MessageUpdate, MessagesQuery, NewPost};
 use session_community::{ApiRequest, Community, Error, FromResponse, Request, RequestSigner};
-use session_identity::Ed25519KeyPair;
+use session_identity::{Ed25519KeyPair, SessionId};
 use session_node::{CommunityServer, Testnet, TestnetConfig};
 use session_onion::{Destination, Hop, OnionRequestBuilder, Protocol, ServerDestination};
 use session_protocol::proto::Content;
@@ -90,10 +90,12 @@ async fn direct(addr: std::net::SocketAddr, r: &Request) -> (u16, Vec<u8>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onion_and_direct_requests_to_the_community_server() {
     let dir = common::temp_dir("community");
+    let alice = Ed25519KeyPair::generate(&mut OsRng);
     let config = TestnetConfig::new(&dir)
         .nodes(3)
         .swarm_size(3)
-        .community(&["lobby", "dev"]);
+        .community(&["lobby", "dev"])
+        .community_admin(SessionId::AccountId(alice.account_id()));
     let net = Testnet::start(config.clone()).await.unwrap();
     let server = net.community().unwrap();
     // On the first address after the nodes' (127.0.0.2..=127.0.0.4), listed in testnet.json.
@@ -111,7 +113,6 @@ async fn onion_and_direct_requests_to_the_community_server() {
     let room = &community.room;
     let path = net.nodes().to_vec();
 
-    let alice = Ed25519KeyPair::generate(&mut OsRng);
     let signer = RequestSigner::blind15(&alice, &community.server_x25519);
 
     // Capabilities, anonymously, through the onion path.
@@ -119,6 +120,10 @@ async fn onion_and_direct_requests_to_the_community_server() {
         .await
         .unwrap();
     assert!(caps.requires_blinding() && caps.has("reactions"));
+    // Alice, made an admin by her Account ID, is one under her blinded id.
+    let room_info = api::room(room).signed_with_rng(&mut OsRng, &signer, now_s());
+    let info = via_onion(&path, &community, &room_info).await.unwrap();
+    assert!(info.admin && info.global_admin);
 
     // A signed post through the onion path, then read back (directly) and verified.
     let post = NewPost::new(&mut OsRng, &signer, &alice, &text("hello via onion")).unwrap();

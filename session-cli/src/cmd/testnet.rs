@@ -38,6 +38,10 @@ enum TestnetCommand {
         /// join URLs are printed and listed in testnet.json.
         #[arg(long, value_name = "ROOM", num_args = 0..)]
         community: Option<Vec<String>>,
+        /// A global admin of the community server (an Account ID `05…`, which also covers
+        /// its blinded ids, or a `15…` id); repeatable; not kept in DIR.
+        #[arg(long, value_name = "ID", requires = "community")]
+        community_admin: Vec<String>,
     },
 }
 
@@ -73,7 +77,15 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
         swarm_size,
         dir,
         community,
+        community_admin,
     } = args.command;
+    let admins = community_admin
+        .iter()
+        .map(|id| {
+            id.parse::<session_identity::SessionId>()
+                .with_context(|| format!("--community-admin {id}: not a session id"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     init_logging("warn");
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -83,6 +95,7 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
         let mut config = TestnetConfig::new(&dir);
         config.nodes = nodes;
         config.swarm_size = swarm_size;
+        config.community_admins = admins;
         config.community = community.map(|rooms| {
             if rooms.is_empty() {
                 vec!["lobby".to_owned()]
@@ -90,6 +103,11 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
                 rooms
             }
         });
+        let config_admins: Vec<String> = config
+            .community_admins
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let net = Testnet::start(config)
             .await
             .with_context(|| format!("starting the local network in {}", dir.display()))?;
@@ -114,6 +132,9 @@ pub(crate) fn run(args: TestnetArgs) -> anyhow::Result<ExitCode> {
             ));
             for room in c.rooms() {
                 out.push_str(&format!("  room {room:<16} {}\n", c.join_url(room)));
+            }
+            for admin in &config_admins {
+                out.push_str(&format!("  admin {admin}\n"));
             }
         }
         out.push_str(&format!(
