@@ -22,7 +22,7 @@ use session_onion::NodeKeys;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::error::{Error, Result, io};
 use crate::node::IDLE_TIMEOUT;
@@ -279,6 +279,7 @@ async fn handle(
             now_ms(clock),
             &mut OsRng,
         );
+    debug!(method = %parts.method, path, status = resp.status, "community request");
     reply(resp.status, resp.content_type, resp.body)
 }
 
