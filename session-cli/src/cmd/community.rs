@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::{Args, Subcommand};
 use serde_json::json;
-use session_client::{Client, Community, Room, RoomMessage, RoomOptions, Start};
+use session_client::{Community, Room, RoomMessage, RoomOptions, Start};
 
 use super::common::read_stdin_text;
 use super::net::{NetArgs, failure, runtime};
@@ -101,22 +101,16 @@ where
         Ok(c) => c,
         Err(e) => bail!("{e}"),
     };
-    let keypair = args.net.keypair(stdin_free)?;
-    let network = args.net.network()?;
+    let join = args.net.client(stdin_free, |b| b)?;
     let mut options = RoomOptions::default().start(start);
     if args.direct {
         options = options.direct();
     }
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match Client::builder()
-            .identity(keypair)
-            .network(network)
-            .build()
-            .await
-        {
+        let client = match join.await {
             Ok(c) => c,
-            Err(e) => return Ok(failure("cannot join the network", &e)),
+            Err(code) => return Ok(code),
         };
         let code = match client.community_with(&community, options).await {
             Ok(room) => f(&room).await,

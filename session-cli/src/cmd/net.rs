@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use clap::Args;
 use serde_json::{Value, json};
-use session_client::{Client, ErrorKind, Message, Network};
+use session_client::{Client, ClientBuilder, ErrorKind, Message, Network};
 use session_identity::{Ed25519KeyPair, Ed25519PublicKey};
 use zeroize::Zeroizing;
 
@@ -68,6 +68,28 @@ impl NetArgs {
             None => Ok(Network::Mainnet),
         }
     }
+
+    /// Reads the account and the network now (bad input is `Err`, exit 2) and returns the
+    /// future that joins the network with a client built from them, `configure` applied to
+    /// the builder: the client, or the exit code after the error was printed ([`failure`]).
+    pub(crate) fn client<F>(
+        &self,
+        stdin_free: bool,
+        configure: F,
+    ) -> anyhow::Result<impl Future<Output = Result<Client, ExitCode>> + use<F>>
+    where
+        F: FnOnce(ClientBuilder) -> ClientBuilder,
+    {
+        let builder = Client::builder()
+            .identity(self.keypair(stdin_free)?)
+            .network(self.network()?);
+        Ok(async move {
+            configure(builder)
+                .build()
+                .await
+                .map_err(|e| failure("cannot join the network", &e))
+        })
+    }
 }
 
 /// A tokio runtime for one command.
@@ -106,8 +128,7 @@ pub(crate) struct SendArgs {
 /// `session send`: the message is stdin, one trailing newline removed.
 pub(crate) fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     let to = parse_account_id(&args.to)?;
-    let keypair = args.net.keypair(false)?;
-    let network = args.net.network()?;
+    let join = args.net.client(false, |b| b)?;
     let mut text = read_stdin_text()?;
     if text.ends_with('\n') {
         text.pop();
@@ -120,14 +141,9 @@ pub(crate) fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     }
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match Client::builder()
-            .identity(keypair)
-            .network(network)
-            .build()
-            .await
-        {
+        let client = match join.await {
             Ok(c) => c,
-            Err(e) => return Ok(failure("cannot join the network", &e)),
+            Err(code) => return Ok(code),
         };
         let receipt = match client.send(&to, &text).await {
             Ok(r) => r,
@@ -231,23 +247,16 @@ fn line(m: &Message, as_json: bool) -> String {
 
 /// `session poll`.
 pub(crate) fn poll(args: PollArgs) -> anyhow::Result<ExitCode> {
-    let keypair = args.net.keypair(true)?;
-    let network = args.net.network()?;
     let last_hashes = match &args.state {
         Some(p) => load_state(p)?,
         None => HashMap::new(),
     };
+    let join = args.net.client(true, |b| b.last_hashes(last_hashes))?;
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match Client::builder()
-            .identity(keypair)
-            .network(network)
-            .last_hashes(last_hashes)
-            .build()
-            .await
-        {
+        let client = match join.await {
             Ok(c) => c,
-            Err(e) => return Ok(failure("cannot join the network", &e)),
+            Err(code) => return Ok(code),
         };
         let mut stdout = std::io::stdout();
         // Listening from the start, so that Ctrl-C during a round is not lost.

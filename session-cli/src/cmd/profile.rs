@@ -73,17 +73,9 @@ enum ContactsCmd {
     },
 }
 
-/// A client of the account that syncs only when asked.
-async fn connect(net: &NetArgs) -> anyhow::Result<Result<Client, ExitCode>> {
-    let keypair = net.keypair(true)?;
-    let network = net.network()?;
-    Ok(Client::builder()
-        .identity(keypair)
-        .network(network)
-        .sync_configs_on_poll(false)
-        .build()
-        .await
-        .map_err(|e| failure("cannot join the network", &e)))
+/// A client of the account that syncs only when asked ([`NetArgs::client`]).
+fn connect(net: &NetArgs) -> anyhow::Result<impl Future<Output = Result<Client, ExitCode>>> {
+    net.client(true, |b| b.sync_configs_on_poll(false))
 }
 
 /// `session profile ...`.
@@ -104,9 +96,10 @@ fn set_name(net: &NetArgs, name: &str, as_json: bool) -> anyhow::Result<ExitCode
             name.len()
         );
     }
+    let join = connect(net)?;
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match connect(net).await? {
+        let client = match join.await {
             Ok(c) => c,
             Err(code) => return Ok(code),
         };
@@ -151,9 +144,10 @@ async fn sync(client: &Client) -> Result<SyncReport, ExitCode> {
 }
 
 fn show(net: &NetArgs, as_json: bool) -> anyhow::Result<ExitCode> {
+    let join = connect(net)?;
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match connect(net).await? {
+        let client = match join.await {
             Ok(c) => c,
             Err(code) => return Ok(code),
         };
@@ -205,9 +199,10 @@ pub(crate) fn contacts(args: ContactsArgs) -> anyhow::Result<ExitCode> {
         return add_contact(&net, &account_id, name.as_deref());
     }
     let net = args.net;
+    let join = connect(&net)?;
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match connect(&net).await? {
+        let client = match join.await {
             Ok(c) => c,
             Err(code) => return Ok(code),
         };
@@ -224,9 +219,10 @@ pub(crate) fn contacts(args: ContactsArgs) -> anyhow::Result<ExitCode> {
 
 fn add_contact(net: &NetArgs, account_id: &str, name: Option<&str>) -> anyhow::Result<ExitCode> {
     let id = parse_account_id(account_id)?;
+    let join = connect(net)?;
     super::testnet::init_logging("warn");
     runtime()?.block_on(async move {
-        let client = match connect(net).await? {
+        let client = match join.await {
             Ok(c) => c,
             Err(code) => return Ok(code),
         };
