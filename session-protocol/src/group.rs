@@ -350,13 +350,7 @@ impl std::fmt::Debug for Rekey {
 /// None in practice (the hash parameters are fixed); kept fallible for the hash helper.
 pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64) -> Result<Rekey> {
     let group = Ed25519KeyPair::from_seed(group_seed);
-    let h2 = seed_hash(group_seed, KEY_SEED)?;
-    let sids: Vec<String> = members.iter().map(ToString::to_string).collect();
-    let gen_text = generation.to_string();
-    let mut parts: Vec<&[u8]> = sids.iter().map(String::as_bytes).collect();
-    parts.push(gen_text.as_bytes());
-    parts.push(&*h2);
-    let h1 = blake2b_array::<56>(KEY_GEN, &parts)?;
+    let h1 = members_hash::<56>(group_seed, members, generation.to_string().as_bytes())?;
     let mut key = [0u8; 32];
     key.copy_from_slice(h1.get(..32).unwrap_or(&[0u8; 32]));
     let group_key = GroupKey(key);
@@ -367,18 +361,7 @@ pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64
     let admin_key = seed_hash(group_seed, ADMIN_KEY)?;
     let admin_entry = xc20p_encrypt(&admin_key, &nonce, group_key.as_bytes());
 
-    let recipients: Vec<_> = members.iter().map(AccountId::x25519_public_key).collect();
-    let group_x_pk = group.x25519_public();
-    let entries = encrypt_for_multiple(
-        group.x25519_secret(),
-        &group_x_pk,
-        &recipients,
-        MultiMessages::Same(group_key.as_bytes()),
-        MEMBER_KEY_DOMAIN,
-        &nonce,
-        true,
-    )
-    .unwrap_or_default();
+    let entries = member_entries(&group, members, group_key.as_bytes(), &nonce).unwrap_or_default();
     let n_junk = (MEMBER_ENTRY_PAD - entries.len() % MEMBER_ENTRY_PAD) % MEMBER_ENTRY_PAD;
     let junk = if n_junk == 0 {
         Vec::new()
@@ -405,15 +388,56 @@ pub fn group_rekey(group_seed: &[u8; 32], members: &[AccountId], generation: u64
         bencode::put_bytes(&mut msg, j);
     }
     msg.push(b'e');
-    let sig = group.sign(&msg);
-    bencode::put_bytes(&mut msg, b"~");
-    bencode::put_bytes(&mut msg, sig.as_bytes());
-    msg.push(b'e');
+    sign_key_message(&group, &mut msg);
     Ok(Rekey {
         group_key,
         generation,
         key_message: msg,
     })
+}
+
+/// `BLAKE2b-N(sid_1 ‖ … ‖ sid_n ‖ middle ‖ H2; key = "SessionGroupKeyGen")` over the members'
+/// hex Account IDs: what both kinds of key message derive their nonce (a rekey: and its key)
+/// from.
+fn members_hash<const N: usize>(
+    group_seed: &[u8; 32],
+    members: &[AccountId],
+    middle: &[u8],
+) -> Result<Zeroizing<[u8; N]>> {
+    let h2 = seed_hash(group_seed, KEY_SEED)?;
+    let sids: Vec<String> = members.iter().map(ToString::to_string).collect();
+    let mut parts: Vec<&[u8]> = sids.iter().map(String::as_bytes).collect();
+    parts.push(middle);
+    parts.push(&*h2);
+    blake2b_array::<N>(KEY_GEN, &parts)
+}
+
+/// `plaintext` encrypted for each of `members` by the group's X25519 key (members with an
+/// invalid key skipped): a key message's member entries.
+fn member_entries(
+    group: &Ed25519KeyPair,
+    members: &[AccountId],
+    plaintext: &[u8],
+    nonce: &[u8; XCHACHA_NONCE_LEN],
+) -> Result<Vec<Vec<u8>>> {
+    let recipients: Vec<_> = members.iter().map(AccountId::x25519_public_key).collect();
+    encrypt_for_multiple(
+        group.x25519_secret(),
+        &group.x25519_public(),
+        &recipients,
+        MultiMessages::Same(plaintext),
+        MEMBER_KEY_DOMAIN,
+        nonce,
+        true,
+    )
+}
+
+/// Signs a key message's open bt dict `msg` with the group key and closes it: `1:~64:<sig>e`.
+fn sign_key_message(group: &Ed25519KeyPair, msg: &mut Vec<u8>) {
+    let sig = group.sign(msg);
+    bencode::put_bytes(msg, b"~");
+    bencode::put_bytes(msg, sig.as_bytes());
+    msg.push(b'e');
 }
 
 /// libsodium `randombytes_buf_deterministic`: the ChaCha20 (RFC 8439) keystream under `seed`
@@ -454,13 +478,21 @@ impl std::fmt::Debug for KeyReader<'_> {
     }
 }
 
+/// A key message once its group signature verified: its bt dict, nonce `"#"` and generation
+/// `"G"` (both kinds of key message carry them).
+struct VerifiedKeyMessage<'m> {
+    dict: Value<'m>,
+    nonce: [u8; XCHACHA_NONCE_LEN],
+    generation: u64,
+}
+
 /// A key message's bt dict once its group signature `"~"` (over everything before `1:~`)
-/// verified.
+/// verified, with its nonce and generation.
 fn verified_key_message<'m>(
     key_message: &'m [u8],
     group_pk: &Ed25519PublicKey,
     what: &'static str,
-) -> Result<Value<'m>> {
+) -> Result<VerifiedKeyMessage<'m>> {
     let body_len = key_message
         .len()
         .checked_sub(SIG_TRAILER.len() + 64 + 1)
@@ -478,7 +510,41 @@ fn verified_key_message<'m>(
     group_pk
         .verify(signed, &sig)
         .map_err(|_| Error::SignatureInvalid)?;
-    Ok(dict)
+    let nonce = dict
+        .get(b"#")
+        .and_then(Value::as_bytes)
+        .and_then(|n| n.try_into().ok())
+        .ok_or(Error::Malformed(what))?;
+    let generation = dict
+        .get(b"G")
+        .and_then(Value::as_i64)
+        .and_then(|g| u64::try_from(g).ok())
+        .ok_or(Error::Malformed(what))?;
+    Ok(VerifiedKeyMessage {
+        dict,
+        nonce,
+        generation,
+    })
+}
+
+/// Opens `member`'s entry among a key message's member entries (encrypted by the group's
+/// X25519 key under `nonce`).
+fn open_member_entry<'e>(
+    entries: impl IntoIterator<Item = &'e [u8]>,
+    group_pk: &Ed25519PublicKey,
+    member: &Ed25519KeyPair,
+    nonce: &[u8; XCHACHA_NONCE_LEN],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let group_x = group_pk.to_x25519().map_err(|_| Error::InvalidPoint)?;
+    let own_pk = member.x25519_secret().public_key();
+    Ok(Zeroizing::new(decrypt_for_multiple(
+        entries,
+        member.x25519_secret(),
+        &own_pk,
+        &group_x,
+        MEMBER_KEY_DOMAIN,
+        nonce,
+    )?))
 }
 
 /// Reads the group key from a key message (libsession `Keys::load_key_message`, for
@@ -497,17 +563,11 @@ pub fn read_group_key_message(
     reader: KeyReader<'_>,
 ) -> Result<ReceivedGroupKey> {
     const WHAT: &str = "group key message";
-    let dict = verified_key_message(key_message, group_pk, WHAT)?;
-    let nonce: &[u8; XCHACHA_NONCE_LEN] = dict
-        .get(b"#")
-        .and_then(Value::as_bytes)
-        .and_then(|n| n.try_into().ok())
-        .ok_or(Error::Malformed(WHAT))?;
-    let generation = dict
-        .get(b"G")
-        .and_then(Value::as_i64)
-        .and_then(|g| u64::try_from(g).ok())
-        .ok_or(Error::Malformed(WHAT))?;
+    let VerifiedKeyMessage {
+        dict,
+        nonce,
+        generation,
+    } = verified_key_message(key_message, group_pk, WHAT)?;
     if dict.get(b"+").is_some() {
         return Err(Error::Unexpected("supplemental key message"));
     }
@@ -531,21 +591,10 @@ pub fn read_group_key_message(
     let key = match reader {
         KeyReader::Admin(seed) => Zeroizing::new(xc20p_decrypt(
             &*seed_hash(seed, ADMIN_KEY)?,
-            nonce,
+            &nonce,
             admin_entry,
         )?),
-        KeyReader::Member(member) => {
-            let group_x = group_pk.to_x25519().map_err(|_| Error::InvalidPoint)?;
-            let own_pk = member.x25519_secret().public_key();
-            Zeroizing::new(decrypt_for_multiple(
-                entries,
-                member.x25519_secret(),
-                &own_pk,
-                &group_x,
-                MEMBER_KEY_DOMAIN,
-                nonce,
-            )?)
-        }
+        KeyReader::Member(member) => open_member_entry(entries, group_pk, member, &nonce)?,
     };
     let key = GroupKey::try_from(key.as_slice()).map_err(|_| Error::Malformed(WHAT))?;
     Ok(ReceivedGroupKey { generation, key })
@@ -643,22 +692,8 @@ pub fn group_key_supplement(
         .ok_or(Error::InvalidLength)?;
     let group = Ed25519KeyPair::from_seed(group_seed);
     let supp = supplement_plaintext(keys);
-    let h2 = seed_hash(group_seed, KEY_SEED)?;
-    let sids: Vec<String> = members.iter().map(ToString::to_string).collect();
-    let mut parts: Vec<&[u8]> = sids.iter().map(String::as_bytes).collect();
-    parts.push(&supp);
-    parts.push(&*h2);
-    let nonce: [u8; XCHACHA_NONCE_LEN] = *blake2b_array::<XCHACHA_NONCE_LEN>(KEY_GEN, &parts)?;
-    let recipients: Vec<_> = members.iter().map(AccountId::x25519_public_key).collect();
-    let entries = encrypt_for_multiple(
-        group.x25519_secret(),
-        &group.x25519_public(),
-        &recipients,
-        MultiMessages::Same(&supp),
-        MEMBER_KEY_DOMAIN,
-        &nonce,
-        true,
-    )?;
+    let nonce: [u8; XCHACHA_NONCE_LEN] = *members_hash(group_seed, members, &supp)?;
+    let entries = member_entries(&group, members, &supp, &nonce)?;
     if entries.is_empty() {
         return Err(Error::InvalidLength);
     }
@@ -674,10 +709,7 @@ pub fn group_key_supplement(
     msg.push(b'e');
     bencode::put_bytes(&mut msg, b"G");
     bencode::put_int(&mut msg, max_generation);
-    let sig = group.sign(&msg);
-    bencode::put_bytes(&mut msg, b"~");
-    bencode::put_bytes(&mut msg, sig.as_bytes());
-    msg.push(b'e');
+    sign_key_message(&group, &mut msg);
     Ok(msg)
 }
 
@@ -700,17 +732,11 @@ pub fn read_group_key_supplement(
     member: &Ed25519KeyPair,
 ) -> Result<ReceivedSupplement> {
     const WHAT: &str = "supplemental group key message";
-    let dict = verified_key_message(key_message, group_pk, WHAT)?;
-    let nonce: &[u8; XCHACHA_NONCE_LEN] = dict
-        .get(b"#")
-        .and_then(Value::as_bytes)
-        .and_then(|n| n.try_into().ok())
-        .ok_or(Error::Malformed(WHAT))?;
-    let max_generation = dict
-        .get(b"G")
-        .and_then(Value::as_i64)
-        .and_then(|g| u64::try_from(g).ok())
-        .ok_or(Error::Malformed(WHAT))?;
+    let VerifiedKeyMessage {
+        dict,
+        nonce,
+        generation: max_generation,
+    } = verified_key_message(key_message, group_pk, WHAT)?;
     let entries = dict
         .get(b"+")
         .and_then(Value::as_list)
@@ -720,16 +746,7 @@ pub fn read_group_key_supplement(
                 .collect::<Option<Vec<&[u8]>>>()
         })
         .ok_or(Error::Malformed(WHAT))?;
-    let group_x = group_pk.to_x25519().map_err(|_| Error::InvalidPoint)?;
-    let own_pk = member.x25519_secret().public_key();
-    let plain = Zeroizing::new(decrypt_for_multiple(
-        entries,
-        member.x25519_secret(),
-        &own_pk,
-        &group_x,
-        MEMBER_KEY_DOMAIN,
-        nonce,
-    )?);
+    let plain = open_member_entry(entries, group_pk, member, &nonce)?;
     let list = bencode::decode(&plain).map_err(|_| Error::Malformed(WHAT))?;
     let keys = list
         .as_list()
