@@ -6,26 +6,15 @@
 
 mod common;
 
-use common::{args, run_async as run, success};
+use common::{args, json_lines, run_async as run, success, testnet};
 use serde_json::Value;
-use session_node::{Testnet, TestnetConfig};
 
 const ALICE: &str = "000102030405060708090a0b0c0d0e0f";
 const BOB: &str = "0f0e0d0c0b0a09080706050403020100";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn post_read_info_and_bad_input() {
-    let dir = std::env::temp_dir().join(format!("session-cli-community-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let net = Testnet::start(
-        TestnetConfig::new(&dir)
-            .nodes(12)
-            .swarm_size(4)
-            .community(&["lounge"]),
-    )
-    .await
-    .unwrap();
-    let tn = net.testnet_json().to_str().unwrap().to_owned();
+    let (net, dir, tn) = testnet("community", |c| c.community(&["lounge"])).await;
     let url = net.community().unwrap().join_url("lounge");
     let cmd = |sub: &str, seed: &str, extra: &[&str]| {
         let mut v = args(&["community", sub, &url, "--testnet", &tn, "--seed", seed]);
@@ -55,10 +44,7 @@ async fn post_read_info_and_bad_input() {
     assert!(lines[0].ends_with(" hello from the cli"), "{plain}");
     assert!(lines[1].ends_with(" two\\nlines"), "{plain}");
     let json = success(run(cmd("read", ALICE, &["--json", "--since", "0"]), "").await);
-    let objs: Vec<Value> = json
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let objs = json_lines(&json);
     assert_eq!(objs.len(), 2, "{json}");
     assert_eq!(objs[0]["id"], id);
     assert_eq!(objs[0]["text"], "hello from the cli");
@@ -212,4 +198,5 @@ async fn post_read_info_and_bad_input() {
         Some(103)
     );
     net.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
 }

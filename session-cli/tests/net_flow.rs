@@ -5,20 +5,14 @@
 
 mod common;
 
-use common::{args, run_async as run, success};
-use session_node::{Testnet, TestnetConfig};
+use common::{args, json_lines, run_async as run, success, testnet};
 
 const ALICE: &str = "000102030405060708090a0b0c0d0e0f";
 const BOB_SEED: &str = "0f0e0d0c0b0a09080706050403020100";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_then_poll() {
-    let dir = std::env::temp_dir().join(format!("session-cli-flow-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let net = Testnet::start(TestnetConfig::new(&dir).nodes(12).swarm_size(4))
-        .await
-        .unwrap();
-    let tn = net.testnet_json().to_str().unwrap().to_owned();
+    let (net, dir, tn) = testnet("flow", |c| c).await;
 
     let bob = run(args(&["id", "show", "--seed", BOB_SEED, "--json"]), "").await;
     let bob: serde_json::Value = serde_json::from_slice(&bob.stdout).unwrap();
@@ -62,10 +56,7 @@ async fn send_then_poll() {
     // With the state file, nothing is returned twice; without it, --json gives both again.
     assert!(success(run(poll_state, "").await).is_empty());
     let out = success(run([&poll[..], &args(&["--json"])].concat(), "").await);
-    let objects: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let objects = json_lines(&out);
     assert_eq!(objects.len(), 3);
     assert_eq!(objects[2]["text"], "two\nlines");
     assert_eq!(objects[0]["sender_account_id"], alice);

@@ -4,68 +4,45 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use session_node::{Testnet, TestnetConfig};
+use common::{args, json_lines, run_async, success, testnet};
 
 const SEED: &str = "1112131415161718191a1b1c1d1e1f20";
 const BOB: &str = "0586584f2cbedb434506fc7203192c943ae2ee7d19f2607772985a93bf78a0bc26";
 
-async fn run(list: &[&str]) -> Output {
-    let args: Vec<String> = list.iter().map(|s| (*s).to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_session"))
-            .args(&args)
-            .stdin(Stdio::null())
-            .output()
-            .expect("session runs")
-    })
-    .await
-    .unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
+/// `session ARGS` with an empty stdin.
+async fn run(list: &[&str]) -> std::process::Output {
+    run_async(args(list), "").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn set_name_then_show_from_another_process() {
-    let dir = std::env::temp_dir().join(format!("session-cli-profile-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let net = Testnet::start(TestnetConfig::new(&dir).nodes(12).swarm_size(4))
-        .await
-        .unwrap();
-    let tn = net.testnet_json().to_str().unwrap().to_owned();
+    let (net, dir, tn) = testnet("profile", |c| c).await;
     let acct = ["--testnet", tn.as_str(), "--seed", SEED];
 
     // Nothing set yet: an empty name.
-    let out = ok(&run(&[&["profile", "show", "--json"][..], &acct].concat()).await);
+    let out = success(run(&[&["profile", "show", "--json"][..], &acct].concat()).await);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["display_name"], serde_json::Value::Null, "{out}");
 
     let out =
-        ok(&run(&[&["profile", "set-name", "Alice CLI", "--json"][..], &acct].concat()).await);
+        success(run(&[&["profile", "set-name", "Alice CLI", "--json"][..], &acct].concat()).await);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["display_name"], "Alice CLI");
     assert_eq!(v["seqno"], 1);
     assert_eq!(v["hash"].as_str().unwrap().len(), 43, "{out}");
 
-    let out = ok(&run(&[&["profile", "show", "--json"][..], &acct].concat()).await);
+    let out = success(run(&[&["profile", "show", "--json"][..], &acct].concat()).await);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["display_name"], "Alice CLI", "{out}");
     assert_eq!(v["seqno"], 1);
-    let out = ok(&run(&[&["profile", "show"][..], &acct].concat()).await);
+    let out = success(run(&[&["profile", "show"][..], &acct].concat()).await);
     assert_eq!(out, "Alice CLI\n");
 
     // A second change from yet another process builds on the first.
-    ok(&run(&[&["profile", "set-name", "Alice 2"][..], &acct].concat()).await);
-    let out = ok(&run(&[&["profile", "show", "--json"][..], &acct].concat()).await);
+    success(run(&[&["profile", "set-name", "Alice 2"][..], &acct].concat()).await);
+    let out = success(run(&[&["profile", "show", "--json"][..], &acct].concat()).await);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(
         (v["display_name"].as_str(), v["seqno"].as_i64()),
@@ -73,13 +50,10 @@ async fn set_name_then_show_from_another_process() {
     );
 
     // Contacts.
-    let out = ok(&run(&[&["contacts", "add", BOB, "--name", "Bob"][..], &acct].concat()).await);
+    let out = success(run(&[&["contacts", "add", BOB, "--name", "Bob"][..], &acct].concat()).await);
     assert_eq!(out, format!("{BOB} Bob\n"));
-    let out = ok(&run(&[&["contacts", "--json"][..], &acct].concat()).await);
-    let lines: Vec<serde_json::Value> = out
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let out = success(run(&[&["contacts", "--json"][..], &acct].concat()).await);
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 1, "{out}");
     assert_eq!(lines[0]["account_id"], BOB);
     assert_eq!(lines[0]["name"], "Bob");

@@ -4,7 +4,11 @@
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
 use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use session_node::{Testnet, TestnetConfig};
 
 /// Runs `session ARGS`, writing `stdin` to it, and waits for it.
 pub fn run(args: &[&str], stdin: &str) -> Output {
@@ -49,4 +53,31 @@ pub fn success(out: Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("stdout is UTF-8")
+}
+
+/// A local network of 12 nodes in swarms of 4, `config` applied, in a fresh
+/// `session-cli-NAME-PID` directory of the temp dir; with that directory and the path of its
+/// `testnet.json` as text.
+pub async fn testnet(
+    name: &str,
+    config: impl FnOnce(TestnetConfig) -> TestnetConfig,
+) -> (Testnet, PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("session-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let net = Testnet::start(config(TestnetConfig::new(&dir).nodes(12).swarm_size(4)))
+        .await
+        .expect("the local network starts");
+    let tn = net
+        .testnet_json()
+        .to_str()
+        .expect("the path is UTF-8")
+        .to_owned();
+    (net, dir, tn)
+}
+
+/// Each line of `text` as a JSON value.
+pub fn json_lines(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect()
 }
