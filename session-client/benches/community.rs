@@ -13,48 +13,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use session_client::{Client, Network, RoomOptions, Start};
-use session_identity::Ed25519KeyPair;
-use session_node::{Testnet, TestnetConfig};
-
-async fn client(net: &Testnet, i: u8) -> Client {
-    Client::builder()
-        .identity(Ed25519KeyPair::from_seed(&[i; 32]))
-        .network(Network::testnet_from_file(net.testnet_json()).unwrap())
-        .build()
-        .await
-        .unwrap()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
+use common::{client, ms, numbers, percentile, testnet};
+use session_client::{RoomOptions, Start};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let count: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(200);
-    let dir = std::env::temp_dir().join(format!("session-bench-community-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let net = Testnet::start(
-        TestnetConfig::new(&dir)
-            .nodes(12)
-            .swarm_size(4)
-            .community(&["bench"]),
-    )
-    .await
-    .unwrap();
+    let count = numbers().first().copied().unwrap_or(200);
+    let (net, dir) = testnet("community", |c| c.community(&["bench"])).await;
     let url = net.community().unwrap().join_url("bench");
     let poster = client(&net, 1).await;
     let reader = client(&net, 2).await;

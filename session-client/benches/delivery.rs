@@ -13,27 +13,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use session_client::{Client, Network};
-use session_identity::Ed25519KeyPair;
-use session_node::{Testnet, TestnetConfig};
-
-async fn client(net: &Testnet, i: u8) -> Client {
-    Client::builder()
-        .identity(Ed25519KeyPair::from_seed(&[i; 32]))
-        .network(Network::testnet_from_file(net.testnet_json()).unwrap())
-        .build()
-        .await
-        .unwrap()
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
+use common::{client, ms, numbers, percentile, testnet};
+use session_node::Testnet;
 
 /// Sends `per_sender` messages from each of `senders` clients at once; returns latencies and
 /// the messages-per-second of the sending.
@@ -101,15 +88,14 @@ fn report(label: &str, latencies: &[Duration], rate: f64) {
     println!(
         "{label:<28} n={:<4} p50={:>6.1} ms  p99={:>6.1} ms  max={:>6.1} ms  {rate:>6.1} msg/s",
         latencies.len(),
-        percentile(latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(latencies, 0.99).as_secs_f64() * 1e3,
-        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        ms(percentile(latencies, 0.50)),
+        ms(percentile(latencies, 0.99)),
+        ms(latencies.last().copied().unwrap_or_default()),
     );
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; numbers are ours.
-    let numbers: Vec<usize> = std::env::args().filter_map(|a| a.parse().ok()).collect();
+    let numbers = numbers();
     let one = numbers.first().copied().unwrap_or(200);
     let each = numbers.get(1).copied().unwrap_or(50);
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -118,11 +104,7 @@ fn main() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let dir = std::env::temp_dir().join(format!("session-client-bench-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let net = Testnet::start(TestnetConfig::new(&dir).nodes(12).swarm_size(4))
-            .await
-            .unwrap();
+        let (net, dir) = testnet("delivery", |c| c).await;
         let (l, r) = run(&net, 1, one, 10).await;
         report("1 sender", &l, r);
         let (l, r) = run(&net, 10, each, 100).await;
