@@ -43,7 +43,7 @@ impl SeedPin {
             .ok()
             .and_then(|v| v.try_into().ok())
             .ok_or_else(|| Error::TlsConfig("SPKI pin is not 32 bytes of base64".into()))?;
-        let computed = spki_sha256(&certificate)
+        let computed = session_net::spki_sha256(&certificate)
             .ok_or_else(|| Error::TlsConfig("pinned certificate does not parse".into()))?;
         if computed != pin {
             return Err(Error::TlsConfig(
@@ -67,12 +67,6 @@ impl SeedPin {
     pub fn spki_sha256(&self) -> &[u8; 32] {
         &self.spki_sha256
     }
-}
-
-/// SHA-256 of a certificate's SubjectPublicKeyInfo (`None` if it does not parse).
-pub(crate) fn spki_sha256(cert: &CertificateDer<'_>) -> Option<[u8; 32]> {
-    let parsed = rustls::server::ParsedCertificate::try_from(cert).ok()?;
-    Some(Sha256::digest(parsed.subject_public_key_info().as_ref()).into())
 }
 
 /// A seed node: an HTTPS URL (`https://host:port`), optionally a fixed address to dial instead
