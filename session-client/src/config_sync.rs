@@ -178,19 +178,13 @@ impl ContactList<'_> {
     /// # Errors
     /// The request errors.
     pub async fn add(self, id: &AccountId, name: Option<&str>) -> Result<SyncReport> {
-        let id = *id;
-        let name = name.map(str::to_owned);
-        self.client
-            .change_configs(move |c| {
-                let mut contact = c.contacts.get_or_construct(&id);
-                contact.approved = true;
-                if let Some(n) = &name {
-                    n.clone_into(&mut contact.name);
-                }
-                c.contacts.set(&contact)
-            })
-            .await
-            .map(|(_, r)| r)
+        self.edit(id, |contact| {
+            contact.approved = true;
+            if let Some(n) = name {
+                n.clone_into(&mut contact.name);
+            }
+        })
+        .await
     }
 
     /// Sets a contact's display name (creating the entry if needed; truncated to 100 bytes).
@@ -198,12 +192,17 @@ impl ContactList<'_> {
     /// # Errors
     /// The request errors.
     pub async fn set_name(self, id: &AccountId, name: &str) -> Result<SyncReport> {
-        let id = *id;
-        let name = name.to_owned();
+        self.edit(id, |contact| name.clone_into(&mut contact.name))
+            .await
+    }
+
+    /// Applies `edit` to contact `id` (created if missing) and returns once the swarm stored
+    /// the list.
+    async fn edit(self, id: &AccountId, edit: impl Fn(&mut Contact) + Send) -> Result<SyncReport> {
         self.client
             .change_configs(move |c| {
-                let mut contact = c.contacts.get_or_construct(&id);
-                name.clone_into(&mut contact.name);
+                let mut contact = c.contacts.get_or_construct(id);
+                edit(&mut contact);
                 c.contacts.set(&contact)
             })
             .await

@@ -167,6 +167,20 @@ async fn two_devices(net: &Testnet) {
     assert_eq!(restored.profile.name().as_deref(), Some("Alice"));
     assert_eq!(restored.contacts.len(), 1);
 
+    // Renaming a contact keeps the rest of its entry; the other device gets it.
+    let r = phone
+        .contacts()
+        .set_name(bob.account_id(), "Bobby")
+        .await
+        .unwrap();
+    assert_eq!(r.pushed.len(), 1, "{r:?}");
+    assert_eq!(r.pushed[0].namespace, 3);
+    laptop.sync().await.unwrap();
+    let contacts = laptop.contacts().list();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].name, "Bobby");
+    assert!(contacts[0].approved);
+
     for c in [phone, laptop, bob, tablet] {
         c.shutdown().await;
     }
