@@ -99,6 +99,25 @@ pub(crate) fn read_stdin_text() -> anyhow::Result<Zeroizing<String>> {
     Ok(text)
 }
 
+/// Reads a message from stdin ([`read_stdin_text`]) without its one trailing line break (`\n`
+/// or `\r\n`).
+///
+/// # Errors
+/// Unreadable stdin, or an empty message.
+pub(crate) fn read_stdin_message() -> anyhow::Result<Zeroizing<String>> {
+    let mut text = read_stdin_text()?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.is_empty() {
+        bail!("the message (stdin) is empty");
+    }
+    Ok(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

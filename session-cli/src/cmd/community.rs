@@ -14,8 +14,8 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 use session_client::{Community, Room, RoomMessage, RoomOptions, Start};
 
-use super::common::read_stdin_text;
-use super::net::{NetArgs, failure, runtime};
+use super::common::read_stdin_message;
+use super::net::{NetArgs, failure, with_client};
 
 /// Updates per poll when the request names no limit (the server's default).
 const PAGE: usize = 100;
@@ -106,18 +106,11 @@ where
     if args.direct {
         options = options.direct();
     }
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
-        let code = match client.community_with(&community, options).await {
+    with_client(join, async move |client| {
+        match client.community_with(&community, options).await {
             Ok(room) => f(&room).await,
             Err(e) => failure("cannot join the room", &e),
-        };
-        client.shutdown().await;
-        Ok(code)
+        }
     })
 }
 
@@ -236,16 +229,7 @@ fn post(args: &RoomArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     if let Err(e) = args.url.parse::<Community>() {
         bail!("{e}");
     }
-    let mut text = read_stdin_text()?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    if text.is_empty() {
-        bail!("the message (stdin) is empty");
-    }
+    let text = read_stdin_message()?;
     with_room(args, Start::Recent, false, async move |room| {
         match room.post_text(&text).await {
             Ok(m) if as_json => {

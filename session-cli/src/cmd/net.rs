@@ -16,7 +16,7 @@ use session_client::{Client, ClientBuilder, ErrorKind, Message, Network};
 use session_identity::{Ed25519KeyPair, Ed25519PublicKey};
 use zeroize::Zeroizing;
 
-use super::common::{parse_account_id, parse_seed_input, read_stdin_text};
+use super::common::{parse_account_id, parse_seed_input, read_stdin_message, read_stdin_text};
 
 /// The account and network options of every network command.
 #[derive(Debug, Args)]
@@ -101,6 +101,26 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
+/// Runs a network command's `f` in a runtime of its own: joins the network with `join`
+/// ([`NetArgs::client`]), runs `f` with the client and shuts the client down. The exit code of
+/// `f`, or of the failed join.
+pub(crate) fn with_client<J, F>(join: J, f: F) -> anyhow::Result<ExitCode>
+where
+    J: Future<Output = Result<Client, ExitCode>>,
+    F: AsyncFnOnce(&Client) -> ExitCode,
+{
+    super::testnet::init_logging("warn");
+    runtime()?.block_on(async move {
+        let client = match join.await {
+            Ok(c) => c,
+            Err(code) => return Ok(code),
+        };
+        let code = f(&client).await;
+        client.shutdown().await;
+        Ok(code)
+    })
+}
+
 /// Prints a client error and returns its exit code: 2 for bad input, 1 for the rest.
 pub(crate) fn failure(what: &str, e: &session_client::Error) -> ExitCode {
     eprintln!("error: {what}: {e}");
@@ -129,25 +149,11 @@ pub(crate) struct SendArgs {
 pub(crate) fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
     let to = parse_account_id(&args.to)?;
     let join = args.net.client(false, |b| b)?;
-    let mut text = read_stdin_text()?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    if text.is_empty() {
-        bail!("the message (stdin) is empty");
-    }
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
+    let text = read_stdin_message()?;
+    with_client(join, async |client| {
         let receipt = match client.send(&to, &text).await {
             Ok(r) => r,
-            Err(e) => return Ok(failure("the message was not stored", &e)),
+            Err(e) => return failure("the message was not stored", &e),
         };
         if args.json {
             let swarm: Vec<String> = receipt.stored_by.iter().map(ToString::to_string).collect();
@@ -161,8 +167,7 @@ pub(crate) fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         } else {
             println!("{}", receipt.hash);
         }
-        client.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     })
 }
 
@@ -252,12 +257,7 @@ pub(crate) fn poll(args: PollArgs) -> anyhow::Result<ExitCode> {
         None => HashMap::new(),
     };
     let join = args.net.client(true, |b| b.last_hashes(last_hashes))?;
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
+    with_client(join, async |client| {
         let mut stdout = std::io::stdout();
         // Listening from the start, so that Ctrl-C during a round is not lost.
         let interrupt = super::testnet::interrupted();
@@ -276,14 +276,14 @@ pub(crate) fn poll(args: PollArgs) -> anyhow::Result<ExitCode> {
                     if let Some(p) = &args.state {
                         if let Err(e) = save_state(p, &client.last_hashes()) {
                             eprintln!("error: cannot write the state file {}: {e}", p.display());
-                            return Ok(ExitCode::from(1));
+                            return ExitCode::from(1);
                         }
                     }
                 }
                 Err(e) if args.follow && e.is_retryable() => {
                     eprintln!("warning: poll failed, retrying: {e}");
                 }
-                Err(e) => return Ok(failure("poll failed", &e)),
+                Err(e) => return failure("poll failed", &e),
             }
             if !args.follow {
                 break;
@@ -293,7 +293,6 @@ pub(crate) fn poll(args: PollArgs) -> anyhow::Result<ExitCode> {
                 () = &mut interrupt => break,
             }
         }
-        client.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     })
 }

@@ -14,7 +14,7 @@ use session_client::{Client, SyncReport};
 use session_config::{Contact, MAX_NAME_LEN};
 
 use super::common::parse_account_id;
-use super::net::{NetArgs, failure, runtime};
+use super::net::{NetArgs, failure, with_client};
 
 /// Arguments of `session profile`.
 #[derive(Debug, Args)]
@@ -97,21 +97,16 @@ fn set_name(net: &NetArgs, name: &str, as_json: bool) -> anyhow::Result<ExitCode
         );
     }
     let join = connect(net)?;
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
+    with_client(join, async |client| {
         let report = match client.profile().set_display_name(name).await {
             Ok(r) => r,
-            Err(e) => return Ok(failure("the profile was not stored", &e)),
+            Err(e) => return failure("the profile was not stored", &e),
         };
         let pushed = report.pushed.iter().find(|p| p.namespace == 2);
         let seqno = client.user_configs().profile.base().seqno();
         let hash = pushed
             .map(|p| p.hash.clone())
-            .or_else(|| current_hash(&client));
+            .or_else(|| current_hash(client));
         if as_json {
             println!(
                 "{}",
@@ -121,8 +116,7 @@ fn set_name(net: &NetArgs, name: &str, as_json: bool) -> anyhow::Result<ExitCode
             // The name was already the account's: nothing new was stored.
             println!("{}", hash.unwrap_or_default());
         }
-        client.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     })
 }
 
@@ -145,14 +139,9 @@ async fn sync(client: &Client) -> Result<SyncReport, ExitCode> {
 
 fn show(net: &NetArgs, as_json: bool) -> anyhow::Result<ExitCode> {
     let join = connect(net)?;
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
-        if let Err(code) = sync(&client).await {
-            return Ok(code);
+    with_client(join, async |client| {
+        if let Err(code) = sync(client).await {
+            return code;
         }
         let profile = client.profile();
         let name = profile.display_name();
@@ -167,8 +156,7 @@ fn show(net: &NetArgs, as_json: bool) -> anyhow::Result<ExitCode> {
         } else {
             println!("{}", name.unwrap_or_default());
         }
-        client.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     })
 }
 
@@ -200,39 +188,27 @@ pub(crate) fn contacts(args: ContactsArgs) -> anyhow::Result<ExitCode> {
     }
     let net = args.net;
     let join = connect(&net)?;
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
-        if let Err(code) = sync(&client).await {
-            return Ok(code);
+    with_client(join, async |client| {
+        if let Err(code) = sync(client).await {
+            return code;
         }
         for c in client.contacts().list() {
             println!("{}", contact_line(&c, args.json));
         }
-        client.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     })
 }
 
 fn add_contact(net: &NetArgs, account_id: &str, name: Option<&str>) -> anyhow::Result<ExitCode> {
     let id = parse_account_id(account_id)?;
     let join = connect(net)?;
-    super::testnet::init_logging("warn");
-    runtime()?.block_on(async move {
-        let client = match join.await {
-            Ok(c) => c,
-            Err(code) => return Ok(code),
-        };
+    with_client(join, async |client| {
         if let Err(e) = client.contacts().add(&id, name).await {
-            return Ok(failure("the contact list was not stored", &e));
+            return failure("the contact list was not stored", &e);
         }
         if let Some(c) = client.contacts().get(&id) {
             println!("{}", contact_line(&c, false));
         }
-        client.shutdown().await;
-        Ok(ExitCode::SUCCESS)
+        ExitCode::SUCCESS
     })
 }
