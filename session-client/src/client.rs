@@ -1229,26 +1229,7 @@ impl Client {
         &self,
         interval: Duration,
     ) -> impl Stream<Item = Result<Message>> + Send + 'static {
-        let state = (self.clone(), VecDeque::<Message>::new(), true);
-        futures_util::stream::unfold(state, move |(client, mut queue, mut first)| async move {
-            loop {
-                if let Some(m) = queue.pop_front() {
-                    return Some((Ok(m), (client, queue, first)));
-                }
-                if client.check_open().is_err() {
-                    return None;
-                }
-                if !first {
-                    tokio::time::sleep(interval).await;
-                }
-                first = false;
-                match client.poll().await {
-                    Ok(v) => queue.extend(v),
-                    Err(Error::Shutdown) => return None,
-                    Err(e) => return Some((Err(e), (client, queue, first))),
-                }
-            }
-        })
+        poll_stream(self.clone(), interval)
     }
 
     /// Deletes own messages by hash from the own swarm; returns the hashes some member deleted.
@@ -1426,4 +1407,53 @@ fn refusal(error: session_onion::Error) -> Error {
         }
         _ => Error::Onion(error),
     }
+}
+
+/// What [`poll_stream`] polls: a client's own swarm, or a community room.
+pub(crate) trait Polled: Clone + Send + 'static {
+    /// What one round returns a list of.
+    type Item: Send + 'static;
+    /// Whether the client behind it is still open.
+    fn is_open(&self) -> bool;
+    /// One polling round.
+    fn poll_round(&self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send;
+}
+
+impl Polled for Client {
+    type Item = Message;
+    fn is_open(&self) -> bool {
+        self.check_open().is_ok()
+    }
+    fn poll_round(&self) -> impl Future<Output = Result<Vec<Message>>> + Send {
+        self.poll()
+    }
+}
+
+/// The items of `source`'s polling rounds one by one, a round every `interval` (the first at
+/// once); a failed round yields its error and the stream goes on; it ends once the client is
+/// shut down.
+pub(crate) fn poll_stream<P: Polled>(
+    source: P,
+    interval: Duration,
+) -> impl Stream<Item = Result<P::Item>> + Send + 'static {
+    let state = (source, VecDeque::<P::Item>::new(), true);
+    futures_util::stream::unfold(state, move |(source, mut queue, mut first)| async move {
+        loop {
+            if let Some(m) = queue.pop_front() {
+                return Some((Ok(m), (source, queue, first)));
+            }
+            if !source.is_open() {
+                return None;
+            }
+            if !first {
+                tokio::time::sleep(interval).await;
+            }
+            first = false;
+            match source.poll_round().await {
+                Ok(v) => queue.extend(v),
+                Err(Error::Shutdown) => return None,
+                Err(e) => return Some((Err(e), (source, queue, first))),
+            }
+        }
+    })
 }

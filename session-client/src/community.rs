@@ -7,7 +7,7 @@
 //! the client's pool to the server's `/oxen/v4/lsrpc` (what the Session apps do), or
 //! [`Via::Direct`] as the same encrypted v4 frame POSTed straight to the server.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -30,7 +30,7 @@ use session_protocol::proto::{Content, LokiProfile};
 use tokio_rustls::TlsConnector;
 use tracing::Instrument as _;
 
-use crate::client::Client;
+use crate::client::{Client, Polled, poll_stream};
 use crate::error::{Error, Result, TransportError};
 
 pub use session_community::api::{
@@ -457,6 +457,16 @@ pub struct Room {
     rejected: Arc<AtomicU64>,
 }
 
+impl Polled for Room {
+    type Item = RoomMessage;
+    fn is_open(&self) -> bool {
+        self.server.client.check_open().is_ok()
+    }
+    fn poll_round(&self) -> impl Future<Output = Result<Vec<RoomMessage>>> + Send {
+        self.poll()
+    }
+}
+
 impl std::fmt::Debug for Room {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Room")
@@ -641,26 +651,7 @@ impl Room {
         &self,
         interval: Duration,
     ) -> impl Stream<Item = Result<RoomMessage>> + Send + 'static {
-        let state = (self.clone(), VecDeque::<RoomMessage>::new(), true);
-        futures_util::stream::unfold(state, move |(room, mut queue, mut first)| async move {
-            loop {
-                if let Some(m) = queue.pop_front() {
-                    return Some((Ok(m), (room, queue, first)));
-                }
-                if room.server.client.check_open().is_err() {
-                    return None;
-                }
-                if !first {
-                    tokio::time::sleep(interval).await;
-                }
-                first = false;
-                match room.poll().await {
-                    Ok(v) => queue.extend(v),
-                    Err(Error::Shutdown) => return None,
-                    Err(e) => return Some((Err(e), (room, queue, first))),
-                }
-            }
-        })
+        poll_stream(self.clone(), interval)
     }
 
     /// Posts a text (with the client's display name); returns the message id.
