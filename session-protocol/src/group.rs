@@ -117,7 +117,8 @@ fn signed_data(data: &[u8], group_pk: &Ed25519PublicKey, scheme: SignatureScheme
 ///
 /// # Errors
 /// [`Error::TooLarge`] above [`MAX_GROUP_PLAINTEXT`], [`Error::InvalidParameter`] for a
-/// `padding` above [`MAX_GROUP_PADDING`].
+/// `padding` above [`MAX_GROUP_PADDING`] or an empty `plaintext` (receivers refuse an empty
+/// `"d"`, spec §3.1 decrypt step 4, so such a message could never be read).
 pub fn encrypt_group_message(
     rng: &mut (impl CryptoRng + RngCore),
     author: &Ed25519KeyPair,
@@ -165,7 +166,7 @@ fn encrypt_group_core(
     if plaintext.len() > MAX_GROUP_PLAINTEXT {
         return Err(Error::TooLarge);
     }
-    if padding > MAX_GROUP_PADDING {
+    if plaintext.is_empty() || padding > MAX_GROUP_PADDING {
         return Err(Error::InvalidParameter);
     }
     let sig = author.sign(&signed_data(plaintext, group_pk, scheme));
@@ -782,6 +783,24 @@ mod tests {
     use super::*;
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
+
+    #[test]
+    fn empty_message_is_refused_as_receivers_would_refuse_it() {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let author = Ed25519KeyPair::generate(&mut rng);
+        let group = Ed25519KeyPair::generate(&mut rng);
+        let key = GroupKey::from_bytes(&[4u8; 32]);
+        let got = encrypt_group_message(
+            &mut rng,
+            &author,
+            &key,
+            &group.public_key(),
+            b"",
+            256,
+            SignatureScheme::Current,
+        );
+        assert!(matches!(got, Err(Error::InvalidParameter)));
+    }
 
     #[test]
     fn message_round_trip_both_schemes() {

@@ -65,6 +65,13 @@ proptest! {
         rng.fill_bytes(&mut key);
         let key = GroupKey::from_bytes(&key);
         let scheme = if legacy { SignatureScheme::Legacy } else { SignatureScheme::Current };
+        if msg.is_empty() {
+            // Receivers refuse an empty "d" (spec §3.1), so the sender refuses it too.
+            prop_assert!(encrypt_group_message(
+                &mut rng, &author, &key, &group.public_key(), &msg, padding, scheme,
+            ).is_err());
+            return Ok(());
+        }
         let ct = encrypt_group_message(
             &mut rng, &author, &key, &group.public_key(), &msg, padding, scheme,
         ).unwrap();
