@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -79,6 +80,7 @@ pub struct ClientBuilder {
     request_timeout: Duration,
     pool_config: PoolConfig,
     last_hashes: HashMap<Ed25519PublicKey, String>,
+    lazy_pool: bool,
     pub(crate) config: ConfigOptions,
 }
 
@@ -94,6 +96,7 @@ impl Default for ClientBuilder {
             request_timeout: Duration::from_secs(20),
             pool_config: PoolConfig::default(),
             last_hashes: HashMap::new(),
+            lazy_pool: false,
             config: ConfigOptions::default(),
         }
     }
@@ -143,12 +146,39 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client and bootstraps its node pool from a seed.
+    /// Bootstrap the node pool on the first request that needs it (a swarm request, an onion
+    /// request, a poll) instead of in [`build`](Self::build) (default: `false`). A client that
+    /// only talks to community servers directly ([`RoomOptions::direct`]) then never contacts
+    /// a seed; the bootstrap errors come from that first request instead of from `build`.
+    ///
+    /// ```no_run
+    /// use session_client::{Client, RoomOptions};
+    /// use session_identity::Seed;
+    ///
+    /// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+    /// let me = Seed::from_mnemonic("…13 words…")?.keypair();
+    /// // No seed is contacted: the room's requests go straight to the server.
+    /// let client = Client::builder().identity(me).lazy_pool(true).build().await?;
+    /// let room = client
+    ///     .community_with("http://127.0.0.1:8080/lobby?public_key=…", RoomOptions::default().direct())
+    ///     .await?;
+    /// room.post("hello").await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`RoomOptions::direct`]: crate::RoomOptions::direct
+    pub fn lazy_pool(mut self, lazy: bool) -> Self {
+        self.lazy_pool = lazy;
+        self
+    }
+
+    /// Builds the client and bootstraps its node pool from a seed (unless
+    /// [`lazy_pool`](Self::lazy_pool)).
     ///
     /// # Errors
     /// [`Error::InvalidInput`] without an identity or with a TTL out of bounds;
     /// [`Error::TlsConfig`]; the bootstrap errors ([`Error::Bootstrap`],
-    /// [`Error::SeedCertificate`], [`Error::NotEnoughNodes`]).
+    /// [`Error::SeedCertificate`], [`Error::NotEnoughNodes`]) unless the bootstrap is lazy.
     pub async fn build(self) -> Result<Client> {
         let identity = self
             .identity
@@ -190,11 +220,16 @@ impl ClientBuilder {
                     seen: HashMap::new(),
                 }),
                 bootstrap: tokio::sync::Mutex::new(()),
+                started: tokio::sync::OnceCell::new(),
                 shut_down: AtomicBool::new(false),
             }),
         };
-        client.ensure_pool().await?;
-        client.sync_clock().await;
+        if !self.lazy_pool {
+            client.refresh_pool().await?;
+            client.sync_clock(false).await;
+            // Ignored: nothing else can have set it yet.
+            let _ = client.inner.started.set(());
+        }
         Ok(client)
     }
 }
@@ -244,6 +279,9 @@ struct Inner {
     transport: Arc<Transport>,
     state: Mutex<State>,
     bootstrap: tokio::sync::Mutex<()>,
+    /// Set once the pool was first bootstrapped and the clock measured (in `build`, or on the
+    /// first request that needs the pool with [`ClientBuilder::lazy_pool`]).
+    started: tokio::sync::OnceCell<()>,
     shut_down: AtomicBool,
     /// The account's user configs (`config_sync.rs`).
     config: ConfigSync,
@@ -406,15 +444,16 @@ impl Client {
     }
 
     /// Measures the clock offset with an `info` request to a random pool node through an onion
-    /// path (`swarm.md` §5.7). A failure leaves the offset as it was.
-    async fn sync_clock(&self) {
+    /// path (`swarm.md` §5.7). A failure leaves the offset as it was. `bootstrapping`: called
+    /// from the first bootstrap of a lazy pool (see [`Client::request_with`]).
+    async fn sync_clock(&self, bootstrapping: bool) {
         let node = self.state().pool.usable_nodes().next().cloned();
         let Some(node) = node else { return };
         let started = now_ms();
         // Best effort, bounded: a client that cannot measure keeps its local clock.
         let routed = tokio::time::timeout(
             Duration::from_secs(5),
-            self.request_with(None, &rpc::info(), Some(node), false),
+            self.request_with(None, &rpc::info(), Some(node), bootstrapping),
         )
         .await;
         let arrived = now_ms();
@@ -438,8 +477,34 @@ impl Client {
 
     // ---- pool -----------------------------------------------------------------------------
 
-    /// Bootstraps or refreshes the pool when `NodePool` asks for it, and builds missing paths.
+    /// Bootstraps or refreshes the pool when `NodePool` asks for it, and builds missing paths;
+    /// the first time for a lazy pool, also measures the clock.
     async fn ensure_pool(&self) -> Result<()> {
+        self.check_open()?;
+        if !self.inner.started.initialized() {
+            // A failed first bootstrap leaves the cell empty: the next request tries again.
+            self.inner
+                .started
+                .get_or_try_init(|| self.first_bootstrap())
+                .await?;
+            return Ok(());
+        }
+        self.refresh_pool().await
+    }
+
+    /// The lazy pool's first bootstrap: the pool, then the clock. Boxed: it sends a request,
+    /// which calls [`Client::ensure_pool`] (the clock's request skips it, as the cell is not
+    /// set yet).
+    fn first_bootstrap(&self) -> Pin<Box<dyn Future<Output = Result<()>> + Send + '_>> {
+        Box::pin(async move {
+            self.refresh_pool().await?;
+            self.sync_clock(true).await;
+            Ok(())
+        })
+    }
+
+    /// Bootstraps or refreshes the pool when `NodePool` asks for it, and builds missing paths.
+    async fn refresh_pool(&self) -> Result<()> {
         self.check_open()?;
         let step = self.state().pool.bootstrap_step(now_ms(), &mut OsRng);
         match step {

@@ -787,6 +787,16 @@ pub struct Inbox {
     since: Arc<Mutex<Option<i64>>>,
 }
 
+impl Polled for Inbox {
+    type Item = InboxMessage;
+    fn is_open(&self) -> bool {
+        self.server.client.check_open().is_ok()
+    }
+    fn poll_round(&self) -> impl Future<Output = Result<Vec<InboxMessage>>> + Send {
+        self.poll()
+    }
+}
+
 impl std::fmt::Debug for Inbox {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Inbox")
@@ -854,6 +864,29 @@ impl Inbox {
             }
         }
         Ok(out)
+    }
+
+    /// A stream of new DMs, polling every `interval` (the first round at once: all kept DMs
+    /// when nothing was polled yet); a failed round yields the error and the stream goes on;
+    /// it ends after [`Client::shutdown`].
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt as _;
+    /// # async fn demo(inbox: session_client::Inbox) {
+    /// let mut dms = std::pin::pin!(inbox.messages(std::time::Duration::from_secs(5)));
+    /// while let Some(dm) = dms.next().await {
+    ///     match dm {
+    ///         Ok(m) => println!("{} from {}: {:?}", m.id, m.sender_account, m.text),
+    ///         Err(e) => eprintln!("poll failed: {e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn messages(
+        &self,
+        interval: Duration,
+    ) -> impl Stream<Item = Result<InboxMessage>> + Send + 'static {
+        poll_stream(self.clone(), interval)
     }
 
     /// Sends a text DM to a blinded id (a room message's `author`); returns its DM id.

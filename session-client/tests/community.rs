@@ -394,3 +394,118 @@ async fn the_bot_answers_ping_and_greets_dms() {
     user.shutdown().await;
     net.stop().await;
 }
+
+/// A "seed" on loopback that counts the connections it gets and drops each at once: a seed
+/// that never answers, and proof of whether anyone dialled it.
+async fn counting_dead_seed() -> (session_client::Network, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dialled = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&dialled);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(tcp);
+        }
+    });
+    let seed = session_client::SeedNode::unpinned(&format!("https://{addr}")).unwrap();
+    (session_client::Network::Custom(vec![seed]), dialled)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_clients_never_dial_a_seed_and_inboxes_stream() {
+    use std::sync::atomic::Ordering;
+    let (network, dialled) = counting_dead_seed().await;
+    let server = CommunityServer::start("127.0.0.1".parse().unwrap(), &["lounge"])
+        .await
+        .unwrap();
+    let url = server.join_url("lounge");
+    let lazy = |label: &str| {
+        session_client::Client::builder()
+            .identity(common::keypair(label))
+            .network(network.clone())
+            .display_name(label)
+            .lazy_pool(true)
+            .build()
+    };
+    let alice = lazy("alice")
+        .await
+        .expect("a lazy client builds without a seed");
+    let bob = lazy("bob").await.unwrap();
+
+    // Rooms and inboxes directly: no seed is dialled.
+    let a_room = alice
+        .community_with(url.as_str(), RoomOptions::default().direct())
+        .await
+        .unwrap();
+    let b_room = bob
+        .community_with(url.as_str(), RoomOptions::default().direct())
+        .await
+        .unwrap();
+    let id = a_room.post("no seed needed").await.unwrap();
+    let got = b_room.poll().await.unwrap();
+    assert_eq!(
+        got.iter()
+            .map(|m| (m.id, m.text.as_deref()))
+            .collect::<Vec<_>>(),
+        [(id, Some("no seed needed"))]
+    );
+
+    // The inbox as a stream: the first round at once, then one every interval.
+    let a_inbox = a_room.inbox();
+    let SessionId::Blinded15Id(alice_blinded) = a_inbox.blinded_id() else {
+        panic!("alice is not 15-blinded")
+    };
+    b_room.inbox().send(&alice_blinded, "one").await.unwrap();
+    let stream = a_inbox.messages(Duration::from_millis(100));
+    tokio::pin!(stream);
+    let mut got = Vec::new();
+    for text in ["one", "two"] {
+        if text == "two" {
+            b_room.inbox().send(&alice_blinded, text).await.unwrap();
+        }
+        let dm = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("a DM within 10 s")
+            .expect("the stream goes on")
+            .unwrap();
+        got.push(dm);
+    }
+    let (first, second) = (&got[0], &got[1]);
+    assert_eq!(first.text.as_deref(), Some("one"));
+    assert_eq!(
+        (second.text.as_deref(), &second.sender_account),
+        (Some("two"), bob.account_id())
+    );
+    assert!(second.id > first.id);
+    assert_eq!(dialled.load(Ordering::SeqCst), 0, "a seed was dialled");
+    assert_eq!(alice.pool_size(), 0);
+
+    // The first request that needs the pool bootstraps it, and fails on the dead seed with a
+    // network error (the pool is retried on the next request).
+    let e = alice.poll().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Network, "{e:?}");
+    assert!(dialled.load(Ordering::SeqCst) >= 1);
+    let before = dialled.load(Ordering::SeqCst);
+    assert!(alice.community(url.as_str()).await.is_err());
+    assert!(dialled.load(Ordering::SeqCst) > before);
+
+    // Without `lazy_pool`, `build` bootstraps, and fails the same way.
+    let eager = session_client::Client::builder()
+        .identity(common::keypair("carol"))
+        .network(network.clone())
+        .build()
+        .await
+        .unwrap_err();
+    assert_eq!(eager.kind(), ErrorKind::Network, "{eager:?}");
+
+    // Shut down: the stream ends.
+    alice.shutdown().await;
+    let end = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("the stream ends within 10 s");
+    assert!(end.is_none());
+    bob.shutdown().await;
+    server.stop().await;
+}
