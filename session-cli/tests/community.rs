@@ -200,3 +200,81 @@ async fn post_read_info_and_bad_input() {
     net.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--direct` needs no seed: with a `testnet.json` whose only seed is a loopback listener that
+/// drops every connection (and counts them), `post`, `read` and `info --direct` work against a
+/// community server on loopback and never dial the seed; the same commands through onion paths
+/// fail with the network error (exit 1) after dialling it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn direct_needs_no_seed() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let seed = listener.local_addr().unwrap();
+    let dialled = Arc::new(AtomicUsize::new(0));
+    let count = Arc::clone(&dialled);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            drop(tcp);
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("session-cli-dead-seed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let tn = dir.join("testnet.json");
+    std::fs::write(
+        &tn,
+        serde_json::json!({ "seeds": [format!("https://{seed}")] }).to_string(),
+    )
+    .unwrap();
+    let tn = tn.to_str().unwrap().to_owned();
+    let server = session_node::CommunityServer::start("127.0.0.1".parse().unwrap(), &["lounge"])
+        .await
+        .unwrap();
+    let url = server.join_url("lounge");
+    let cmd = |sub: &str, extra: &[&str]| {
+        let mut v = args(&["community", sub, &url, "--testnet", &tn, "--seed", ALICE]);
+        v.extend(args(extra));
+        v
+    };
+
+    let id: i64 = success(run(cmd("post", &["--direct"]), "no seed\n").await)
+        .trim()
+        .parse()
+        .unwrap();
+    let read = json_lines(&success(
+        run(cmd("read", &["--direct", "--json", "--since", "0"]), "").await,
+    ));
+    assert_eq!(read.len(), 1);
+    assert_eq!(
+        (read[0]["id"].as_i64(), &read[0]["text"]),
+        (Some(id), &Value::from("no seed"))
+    );
+    let info: Value = serde_json::from_str(&success(
+        run(cmd("info", &["--direct", "--json"]), "").await,
+    ))
+    .unwrap();
+    assert_eq!(info["token"], "lounge");
+    assert_eq!(
+        dialled.load(Ordering::SeqCst),
+        0,
+        "--direct dialled the seed"
+    );
+
+    // Through onion paths the seed is needed: the network error, exit 1, nothing posted.
+    for (argv, stdin) in [(cmd("post", &[]), "onion\n"), (cmd("read", &[]), "")] {
+        let out = run(argv.clone(), stdin).await;
+        assert_eq!(out.status.code(), Some(1), "{argv:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("cannot join the network"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(dialled.load(Ordering::SeqCst) >= 2);
+    assert_eq!(server.with_state(|s| s.message_count("lounge")), Some(1));
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

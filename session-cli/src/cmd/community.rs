@@ -35,8 +35,9 @@ struct RoomArgs {
     /// The room's join URL: `http(s)://host[:port]/ROOM?public_key=<64 hex>`.
     url: String,
     /// Send the requests straight to the server (one you run) instead of through onion paths;
-    /// the server then sees this machine's address. An `https://` server's certificate is
-    /// checked against the system's roots (`SSL_CERT_FILE` names another PEM file).
+    /// the server then sees this machine's address, and no seed or service node is contacted.
+    /// An `https://` server's certificate is checked against the system's roots
+    /// (`SSL_CERT_FILE` names another PEM file).
     #[arg(long)]
     direct: bool,
 }
@@ -101,7 +102,10 @@ where
         Ok(c) => c,
         Err(e) => bail!("{e}"),
     };
-    let join = args.net.client(stdin_free, |b| b)?;
+    // Direct: the pool is only bootstrapped if something needs it (nothing here), so no seed
+    // is contacted.
+    let direct = args.direct;
+    let join = args.net.client(stdin_free, move |b| b.lazy_pool(direct))?;
     let mut options = RoomOptions::default().start(start);
     if args.direct {
         options = options.direct();
