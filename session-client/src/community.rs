@@ -785,6 +785,7 @@ fn text_content(client: &Client, text: &str) -> Content {
 pub struct Inbox {
     server: Arc<Server>,
     since: Arc<Mutex<Option<i64>>>,
+    rejected: Arc<AtomicU64>,
 }
 
 impl Polled for Inbox {
@@ -810,7 +811,15 @@ impl Inbox {
         Self {
             server,
             since: Arc::new(Mutex::new(None)),
+            rejected: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// DMs dropped so far because they did not come from a `15…` sender or did not decrypt
+    /// and authenticate (each is also logged as a warning); never shown as messages.
+    #[must_use]
+    pub fn rejected_count(&self) -> u64 {
+        self.rejected.load(Ordering::Relaxed)
     }
 
     fn position(&self) -> MutexGuard<'_, Option<i64>> {
@@ -824,7 +833,8 @@ impl Inbox {
     }
 
     /// The DMs that arrived since the last poll (all kept ones on the first), decrypted, each
-    /// with the sender's blinded id and Account ID. DMs that do not decrypt are skipped.
+    /// with the sender's blinded id and Account ID. DMs that do not decrypt and authenticate
+    /// are dropped, logged and counted in [`Inbox::rejected_count`].
     ///
     /// # Errors
     /// [`Error::Community`] with the server's refusal; the network errors.
@@ -842,7 +852,11 @@ impl Inbox {
             let sender = match dm.sender.parse::<SessionId>() {
                 Ok(SessionId::Blinded15Id(b)) => b,
                 _ => {
-                    tracing::debug!(id = dm.id, "skipping a DM from a non-15 sender");
+                    tracing::warn!(
+                        id = dm.id,
+                        "dropped a DM from a sender that is not 15-blinded"
+                    );
+                    self.rejected.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
             };
@@ -859,7 +873,8 @@ impl Inbox {
                     });
                 }
                 Err(e) => {
-                    tracing::debug!(id = dm.id, error = %e, "skipping a DM that does not decrypt")
+                    tracing::warn!(id = dm.id, error = %e, "dropped a DM that does not decrypt");
+                    self.rejected.fetch_add(1, Ordering::Relaxed);
                 }
             }
         }

@@ -239,6 +239,18 @@ async fn rooms_and_inboxes_through_onion_paths_and_directly() {
     assert_eq!(texts, vec![Some("hi alice"), Some("again")]);
     assert!(got.iter().all(|m| &m.sender_account == bob.account_id()));
     assert!(b_inbox.poll().await.unwrap().is_empty());
+    // A DM that does not decrypt (sent raw through the API) is dropped and counted, never shown.
+    assert_eq!(b_inbox.rejected_count(), 0);
+    let junk = session_community::encoding::b64_encode(&[7u8; 120]);
+    a_room
+        .request(&session_community::api::send_inbox(&bob_blinded, &junk))
+        .await
+        .unwrap();
+    a_inbox.send(&bob_blinded, "real").await.unwrap();
+    let got = b_inbox.poll().await.unwrap();
+    let texts: Vec<_> = got.iter().map(|m| m.text.as_deref()).collect();
+    assert_eq!(texts, vec![Some("real")]);
+    assert_eq!(b_inbox.rejected_count(), 1);
 
     // The stream and an explicit start position.
     let from_start = alice
